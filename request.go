@@ -1,0 +1,312 @@
+package vem
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"sync"
+	"time"
+)
+
+// sessionHeader carries the session token on every authenticated request.
+const sessionHeader = "X-RestSvcSessionId"
+
+// request describes one API call. Every resource goes through Client.do:
+// build the request, attach the session (logging on if needed), send with the
+// retry policy, classify the status, decode by Content-Type.
+type request struct {
+	method   string
+	path     string // escaped absolute path, starting with /api/
+	rawQuery string // already escaped
+	resource string // what is being read, for error messages
+	// logon marks the logon POST: Basic auth instead of the token, and
+	// retried only when the request was never sent.
+	logon bool
+	// noAuth sends no session token (the unauthenticated API root).
+	noAuth bool
+	// noRelogon turns off the log-on-again-once rule (logout, keep-alive).
+	noRelogon bool
+	// accept overrides the client's wire format when set.
+	accept Format
+}
+
+func (r *request) idempotent() bool {
+	return r.method == http.MethodGet || r.method == http.MethodHead || r.method == http.MethodDelete
+}
+
+// response is a fully read answer. Its body lives in a pooled buffer that
+// the pipeline returns to the pool once decoding is done.
+type response struct {
+	status   int
+	header   http.Header
+	buf      *bytes.Buffer
+	attempts int
+}
+
+func (r *response) body() []byte { return r.buf.Bytes() }
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (r *response) release() {
+	if r == nil || r.buf == nil {
+		return
+	}
+	if r.buf.Cap() <= 4<<20 { // do not pin huge buffers
+		r.buf.Reset()
+		bufPool.Put(r.buf)
+	}
+	r.buf = nil
+}
+
+// decodeFunc decodes a 2xx body; it must not keep body after it returns.
+type decodeFunc func(contentType string, body []byte) error
+
+// do runs one call: it attaches the session, sends with retries, logs on again
+// once on a 401 with a session the client can renew, turns non-2xx answers
+// into *APIError and decodes 2xx bodies with decode (which may be nil). It
+// returns the response headers of the final answer.
+func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.Header, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	renewed := false
+	for {
+		var tok string
+		var gen uint64
+		if !r.noAuth && !r.logon {
+			var err error
+			if tok, gen, err = c.auth.current(ctx); err != nil {
+				return nil, err
+			}
+		}
+		resp, err := c.send(ctx, r, tok)
+		if err != nil {
+			return nil, err
+		}
+		if resp.status == http.StatusUnauthorized && tok != "" && !r.noRelogon && !renewed && c.auth.canRenew() {
+			resp.release()
+			renewed = true
+			if err := c.auth.renew(ctx, gen); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if resp.status == http.StatusUnauthorized && tok != "" {
+			c.auth.invalidate(gen)
+		}
+		hdr := resp.header
+		err = c.finish(r, resp, decode)
+		resp.release()
+		return hdr, err
+	}
+}
+
+// finish classifies the status and decodes a 2xx body.
+func (c *Client) finish(r *request, resp *response, decode decodeFunc) error {
+	ct := resp.header.Get("Content-Type")
+	if resp.status < 200 || resp.status > 299 {
+		return newAPIError(r, resp)
+	}
+	if decode == nil {
+		return nil
+	}
+	if err := decode(ct, resp.body()); err != nil {
+		return &DecodeError{Resource: r.resource, Path: r.path, ContentType: ct, Snippet: snippet(resp.body()), Err: err}
+	}
+	return nil
+}
+
+// send makes up to RetryPolicy.MaxAttempts attempts of one request.
+func (c *Client) send(ctx context.Context, r *request, tok string) (*response, error) {
+	policy := c.cfg.retry
+	for attempt := 1; ; attempt++ {
+		resp, wrote, err := c.attempt(ctx, r, tok)
+		if ctx.Err() != nil {
+			// The caller's context wins over whatever the transport said.
+			resp.release()
+			return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: ctx.Err()}
+		}
+		var wait time.Duration
+		retry := false
+		switch {
+		case errors.Is(err, ErrResponseTooLarge):
+			return nil, err
+		case err != nil:
+			retry = retryableTransportError(err) && (r.idempotent() || (r.logon && !wrote))
+			wait = policy.backoff(attempt)
+		case retryableStatus(resp.status) && r.idempotent():
+			retry = true
+			var ok bool
+			if wait, ok = policy.retryAfter(resp.header.Get("Retry-After"), time.Now()); !ok {
+				wait = policy.backoff(attempt)
+			}
+		}
+		if !retry || attempt >= policy.MaxAttempts {
+			if err != nil {
+				return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: err}
+			}
+			resp.attempts = attempt
+			return resp, nil
+		}
+		reason := "transport error"
+		if err == nil {
+			reason = http.StatusText(resp.status)
+			resp.release()
+		}
+		c.log.DebugContext(ctx, "vem: retrying", "method", r.method, "path", r.path, "attempt", attempt, "reason", reason, "wait", wait)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: err}
+		}
+	}
+}
+
+// attempt sends the request once and reads the whole body through the size
+// limit. wrote reports whether the request was written to the connection.
+func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response, bool, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	var (
+		wroteMu sync.Mutex
+		wrote   bool
+	)
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wroteMu.Lock(); wrote = true; wroteMu.Unlock() },
+	})
+	didWrite := func() bool { wroteMu.Lock(); defer wroteMu.Unlock(); return wrote }
+
+	accept := r.accept
+	if accept == "" {
+		accept = c.cfg.format
+	}
+	req := c.rc.R().SetContext(actx).SetHeader("Accept", accept.mediaType())
+	switch {
+	case r.logon:
+		req.SetBasicAuth(c.cfg.username, c.cfg.password)
+	case tok != "":
+		req.SetHeader(sessionHeader, tok)
+	}
+	u := c.base + r.path
+	if r.rawQuery != "" {
+		u += "?" + r.rawQuery
+	}
+	start := time.Now()
+	rr, err := req.Execute(r.method, u)
+	if err != nil {
+		if rr != nil && rr.RawResponse != nil {
+			rr.RawResponse.Body.Close()
+		}
+		c.log.DebugContext(ctx, "vem: request failed", "method", r.method, "path", r.path, "duration", time.Since(start), "error", err.Error())
+		return nil, didWrite(), err
+	}
+	raw := rr.RawResponse
+	defer raw.Body.Close()
+	buf := bufPool.Get().(*bytes.Buffer)
+	limit := c.cfg.maxResponseBytes
+	if raw.ContentLength > limit {
+		buf.Reset()
+		bufPool.Put(buf)
+		return nil, true, &ResponseTooLargeError{Method: r.method, Path: r.path, Limit: limit}
+	}
+	if raw.ContentLength > 0 {
+		buf.Grow(int(raw.ContentLength) + 1)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(raw.Body, limit+1))
+	resp := &response{status: raw.StatusCode, header: raw.Header, buf: buf}
+	c.log.DebugContext(ctx, "vem: request", "method", r.method, "path", r.path, "status", raw.StatusCode, "bytes", n, "duration", time.Since(start))
+	if err != nil {
+		resp.release()
+		return nil, true, fmt.Errorf("reading response body: %w", err)
+	}
+	if n > limit {
+		resp.release()
+		return nil, true, &ResponseTooLargeError{Method: r.method, Path: r.path, Limit: limit}
+	}
+	return resp, true, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errorWire is EM's Error document, in XML and in both JSON casings.
+type errorWire struct {
+	XMLName                     xml.Name `json:"-"`
+	Message                     string   `xml:"Message,attr" json:"Message"`
+	StatusCode                  int      `xml:"StatusCode,attr" json:"StatusCode"`
+	FirstChanceExceptionMessage string   `xml:"FirstChanceExceptionMessage" json:"FirstChanceExceptionMessage"`
+}
+
+// newAPIError builds the error for a non-2xx answer, with EM's message when
+// the body is an EM Error document and a short snippet otherwise.
+func newAPIError(r *request, resp *response) *APIError {
+	e := &APIError{
+		StatusCode:  resp.status,
+		Method:      r.method,
+		Path:        r.path,
+		ContentType: resp.header.Get("Content-Type"),
+		Attempts:    resp.attempts,
+	}
+	body := resp.body()
+	var w errorWire
+	if f, ok := bodyFormat(e.ContentType, body); ok {
+		var err error
+		b := bytes.TrimPrefix(body, utf8BOM)
+		if f == FormatJSON {
+			err = json.Unmarshal(b, &w)
+		} else {
+			err = xml.NewDecoder(bytes.NewReader(b)).Decode(&w)
+			if w.XMLName.Local != "Error" {
+				err = errors.New("not an Error document")
+			}
+		}
+		if err == nil && (w.Message != "" || w.FirstChanceExceptionMessage != "") {
+			e.Message = truncate(w.Message, 2000)
+			e.FirstChanceExceptionMessage = truncate(w.FirstChanceExceptionMessage, 2000)
+			if e.Message == "" {
+				e.Message = e.FirstChanceExceptionMessage
+			}
+			return e
+		}
+	}
+	e.Snippet = snippet(body)
+	return e
+}
+
+// getEntity reads path?format=Entity and decodes it into a *T through its
+// wire type W.
+func getEntity[T any, W any, PW interface {
+	*W
+	toPublic() (*T, error)
+}](ctx context.Context, c *Client, path, resource string) (*T, error) {
+	var out *T
+	_, err := c.do(ctx, &request{method: http.MethodGet, path: path, rawQuery: "format=Entity", resource: resource},
+		func(ct string, body []byte) error {
+			var w W
+			if err := decodeWire(ct, body, &w); err != nil {
+				return err
+			}
+			var err error
+			out, err = PW(&w).toPublic()
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
