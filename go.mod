@@ -8,6 +8,7 @@ require (
 )
 
 require (
+	github.com/jarcoal/httpmock v1.4.2 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
 	golang.org/x/net v0.43.0 // indirect
 )
