@@ -1,0 +1,109 @@
+// Package vem is a client for the Veeam Backup Enterprise Manager REST API,
+// the XML/JSON API that Enterprise Manager (EM) serves on port 9398 under
+// /api/. It is not the Veeam Backup & Replication REST API on port 9419
+// (OAuth2, x-api-version), which is a different product API.
+//
+// # Construct
+//
+// New takes the EM address and options. It does no network I/O:
+//
+//	c, err := vem.New("https://em.example.com:9398",
+//		vem.WithCredentials(`DOMAIN\user`, password),
+//		vem.WithRootCAs(pool), // EM certificates are self-signed by default
+//	)
+//	if err != nil {
+//		return err
+//	}
+//	defer c.Close() // logs out
+//
+// Certificates are verified by default: give WithRootCAs for a self-signed
+// EM, or, knowingly, WithInsecureSkipVerify. An http:// address needs
+// WithAllowInsecureHTTP, since the password and the session token would
+// otherwise travel in clear text.
+//
+// # Authenticate
+//
+// The client logs on by itself on its first call (POST
+// /api/sessionMngr/?v=latest with Basic authentication) and sends the
+// session token in the X-RestSvcSessionId header of every later request.
+// Concurrent first calls share one logon. EM ends sessions after 15 idle
+// minutes; when a call meets a 401 the client logs on again once (once for
+// all the goroutines that met the same expired session) and repeats the
+// call once. It never loops: a second 401 is returned as an error matching
+// ErrUnauthorized. WithKeepAlive keeps an idle session alive instead.
+//
+// WithSessionID reuses a token obtained elsewhere (for example by the vem
+// command's "vem logon"); such a borrowed session is not renewed without
+// credentials and not ended by Close. The client keeps no cookie jar: EM
+// prefers a cookie over the header, so a stale cookie would override a fresh
+// session.
+//
+// # Call
+//
+// Every call takes a context first; its cancellation and deadline are
+// honoured while waiting for a logon, a response or a retry.
+//
+//	ts, err := c.GetBackupTaskSession(ctx, "88322206-a645-4aa3-9228-028ce51e7c0f")
+//	if err != nil {
+//		return err
+//	}
+//	fmt.Println(ts.VmDisplayName, ts.State, ts.Result, ts.TotalSize)
+//
+// Getters take a bare GUID or a full UID of the right kind
+// ("urn:veeam:BackupTaskSession:<GUID>") and return entities
+// (?format=Entity). Related resources are reached through links:
+//
+//	if l, ok := ts.JobSessionLink(); ok {
+//		js, err := c.GetBackupSession(ctx, l.ID())
+//		...
+//	}
+//
+// or FollowLink, which requests the link's path on the configured host
+// only, never on the host written in the Href.
+//
+// QueryBackupTaskSessions runs the query service with a Filter (Eq, Gt,
+// And, Or, ...) and returns an iterator over every page:
+//
+//	q := vem.Query{Filter: vem.And(
+//		vem.Eq("Result", vem.ResultFailed),
+//		vem.Ge("CreationTime", time.Now().Add(-24*time.Hour)),
+//	), SortDesc: "CreationTime"}
+//	for ts, err := range c.QueryBackupTaskSessions(ctx, q) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(ts.Name)
+//	}
+//
+// # Formats
+//
+// The client asks for XML (the API's own format) by default, or JSON with
+// WithFormat(FormatJSON), and decodes answers by their Content-Type. It reads
+// EM 12 (PascalCase) and EM 13 (camelCase) JSON alike and strips the byte
+// order mark some EM versions put before JSON.
+//
+// # Errors
+//
+// Non-2xx answers are *APIError values carrying the status and EM's own
+// message; errors.Is matches them against ErrNotFound, ErrUnauthorized and
+// ErrForbidden. Bodies that are not the expected resource (malformed,
+// truncated, an EntityRef where an entity was asked for, an HTML page from a
+// proxy) are *DecodeError values matching ErrDecode: a call never returns
+// an empty struct. Bad IDs match ErrInvalidID and send nothing. Transport
+// failures are *RequestError values that unwrap to their cause, so
+// errors.Is(err, context.DeadlineExceeded) works. Passwords and tokens never
+// appear in errors or logs.
+//
+// # Reliability
+//
+// Idempotent requests are retried on transport errors and on 429, 502, 503
+// and 504 with capped exponential backoff and jitter, honouring Retry-After
+// (WithRetry). Each attempt is bounded by WithTimeout, each body by
+// WithMaxResponseBytes.
+//
+// # Testing
+//
+// Package vemtest is an in-process fake Enterprise Manager for tests:
+// vemtest.NewServer() serves the API over HTTPS with a seed dataset, expiry,
+// both JSON casings and fault injection.
+package vem

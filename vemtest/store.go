@@ -1,0 +1,484 @@
+package vemtest
+
+import (
+	"cmp"
+	"crypto/sha1"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vemkit/vem"
+)
+
+// linkSpec is a link as stored: Href is a path and query relative to the
+// server's href base ("/api/backupServers/<ID>"), unless abs is set, in which
+// case Href is kept verbatim (an input Href that had no usable path).
+type linkSpec struct {
+	Rel, Type, Name, Href string
+	abs                  bool
+}
+
+func (l linkSpec) href(base string) string {
+	if l.abs {
+		return l.Href
+	}
+	return base + l.Href
+}
+
+// specFromLink turns a caller's link into a linkSpec on the fake's own host:
+// only the path and query of its Href are kept.
+func specFromLink(l vem.Link) linkSpec {
+	s := linkSpec{Rel: l.Rel, Type: l.Type, Name: l.Name, Href: l.Href}
+	u, err := url.Parse(l.Href)
+	if err != nil || u.Path == "" || !strings.HasPrefix(u.Path, "/") {
+		s.abs = true
+		return s
+	}
+	s.Href = u.EscapedPath()
+	if u.RawQuery != "" {
+		s.Href += "?" + u.RawQuery
+	}
+	return s
+}
+
+func specsFromLinks(ls vem.Links) []linkSpec {
+	if len(ls) == 0 {
+		return nil
+	}
+	out := make([]linkSpec, len(ls))
+	for i, l := range ls {
+		out[i] = specFromLink(l)
+	}
+	return out
+}
+
+// Render cache slots. Each record renders its list fragments once, on first
+// use; records are immutable after they are stored (an Add of the same ID
+// stores a new record), so a cached fragment never goes stale.
+const (
+	cacheXMLEntity = iota
+	cacheXMLRef
+	cacheJSONEntity
+	cacheJSONRef
+	cacheSlots
+)
+
+type renderCache struct {
+	once [cacheSlots]sync.Once
+	b    [cacheSlots][]byte
+}
+
+func (c *renderCache) get(slot int, render func() []byte) []byte {
+	c.once[slot].Do(func() { c.b[slot] = render() })
+	return c.b[slot]
+}
+
+type taskRec struct {
+	id            string // lower-case GUID
+	name          string
+	vmDisplayName string
+	jobSessionID  string // lower-case GUID, or ""
+	jobSessionUID string // as rendered in <JobSessionUid>
+	jobSessionNm  string // name of the Up job session link
+	serverID      string // lower-case GUID, or ""
+	serverName    string // name of the Up backup server link
+	rpID          string // restore point GUID, or ""
+	created       time.Time
+	ended         time.Time // zero while running
+	state         string
+	result        string
+	reason        string
+	totalSize     int64
+	vmUID         string
+	links         []linkSpec // entity links
+	cache         renderCache
+}
+
+func (t *taskRec) uid() string { return uidOf(vem.KindBackupTaskSession, t.id) }
+
+type jobSessionRec struct {
+	id             string
+	name           string
+	jobUID         string
+	jobName        string
+	jobType        string
+	serverID       string
+	serverName     string
+	created, ended time.Time
+	state, result  string
+	progress       int
+	isRetry        bool
+	failureMessage string
+	links          []linkSpec
+}
+
+func (j *jobSessionRec) uid() string { return uidOf(vem.KindBackupJobSession, j.id) }
+
+type serverRec struct {
+	id          string
+	name        string
+	description string
+	port        int
+	version     string
+	links       []linkSpec
+}
+
+func (b *serverRec) uid() string { return uidOf(vem.KindBackupServer, b.id) }
+
+type restorePointRec struct {
+	id              string
+	name            string
+	vmDisplayName   string
+	vmName          string
+	algorithm       string
+	pointType       string
+	hierarchyObjRef string
+	serverID        string
+	serverName      string
+	created         time.Time
+	links           []linkSpec
+}
+
+func (p *restorePointRec) uid() string { return uidOf(vem.KindVmRestorePoint, p.id) }
+
+func uidOf(kind, id string) string { return "urn:veeam:" + kind + ":" + id }
+
+// store holds the fake's data set. All access goes through mu; records are
+// never modified once stored.
+type store struct {
+	mu            sync.RWMutex
+	tasks         map[string]*taskRec
+	order         []*taskRec // tasks by (created, id)
+	jobSessions   map[string]*jobSessionRec
+	servers       map[string]*serverRec
+	restorePoints map[string]*restorePointRec
+}
+
+func newStore() *store {
+	return &store{
+		tasks:         make(map[string]*taskRec),
+		jobSessions:   make(map[string]*jobSessionRec),
+		servers:       make(map[string]*serverRec),
+		restorePoints: make(map[string]*restorePointRec),
+	}
+}
+
+func taskOrder(a, b *taskRec) int {
+	if c := a.created.Compare(b.created); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// putTask stores t, replacing a task with the same ID. sorted=false appends
+// without keeping order (bulk loading); call sortTasks afterwards.
+func (st *store) putTask(t *taskRec, sorted bool) {
+	if old, ok := st.tasks[t.id]; ok {
+		if i, found := slices.BinarySearchFunc(st.order, old, taskOrder); found {
+			st.order = slices.Delete(st.order, i, i+1)
+		} else if i := slices.Index(st.order, old); i >= 0 {
+			st.order = slices.Delete(st.order, i, i+1)
+		}
+	}
+	st.tasks[t.id] = t
+	if !sorted {
+		st.order = append(st.order, t)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(st.order, t, taskOrder)
+	st.order = slices.Insert(st.order, i, t)
+}
+
+func (st *store) sortTasks() { slices.SortFunc(st.order, taskOrder) }
+
+// jobNameOf returns the job name of a task's job session.
+func (st *store) jobOf(t *taskRec) (jobUID, jobName string) {
+	if js, ok := st.jobSessions[t.jobSessionID]; ok {
+		return js.jobUID, js.jobName
+	}
+	name, _ := splitAt(t.jobSessionNm)
+	return "", name
+}
+
+func (st *store) serverNameOf(t *taskRec) string {
+	if s, ok := st.servers[t.serverID]; ok {
+		return s.name
+	}
+	return t.serverName
+}
+
+// splitAt splits "Job name@2025-10-11 20:00:04" at its last "@".
+func splitAt(name string) (before, after string) {
+	if i := strings.LastIndexByte(name, '@'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return name, ""
+}
+
+// nameTimeLayout is the layout of the time in session names.
+const nameTimeLayout = "2006-01-02 15:04:05"
+
+// guidFrom derives a stable GUID from parts (a name-based, version 5 style
+// UUID), used for entities synthesized from links.
+func guidFrom(parts ...string) string {
+	h := sha1.Sum([]byte(strings.Join(parts, "\x00")))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// linkID returns the lower-case GUID a link points at, or "".
+func linkID(l vem.Link) string { return l.ID() }
+
+// parseGUIDOrUID accepts a bare GUID or a UID of the given kind and returns
+// the lower-case GUID.
+func parseGUIDOrUID(kind, s string) (string, bool) {
+	id, err := vem.ParseID(kind, s)
+	return id, err == nil
+}
+
+// addTask stores a task session and synthesizes the job session, backup
+// server and restore point it links to when they are not present. It
+// panics on a UID that is not a BackupTaskSession UID or GUID: that is a
+// mistake in a test's setup.
+func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
+	id, ok := parseGUIDOrUID(vem.KindBackupTaskSession, string(ts.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddBackupTaskSession: UID %q is neither a GUID nor a BackupTaskSession UID", ts.UID))
+	}
+	t := &taskRec{
+		id:            id,
+		name:          ts.Name,
+		vmDisplayName: ts.VmDisplayName,
+		created:       ts.CreationTime.UTC(),
+		state:         string(ts.State),
+		result:        string(ts.Result),
+		reason:        ts.Reason,
+		totalSize:     ts.TotalSize,
+		vmUID:         ts.VmUID,
+		links:         specsFromLinks(ts.Links),
+	}
+	if !ts.EndTime.IsZero() {
+		t.ended = ts.EndTime.UTC()
+	}
+	if t.name == "" {
+		t.name = t.vmDisplayName + "@" + t.created.Format(nameTimeLayout)
+	}
+	if l, ok := ts.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
+		t.serverID, t.serverName = linkID(l), l.Name
+	}
+	if l, ok := ts.Links.Find(vem.RelUp, vem.TypeBackupJobSessionReference); ok {
+		t.jobSessionID, t.jobSessionNm = linkID(l), l.Name
+	}
+	if l, ok := ts.Links.Find(vem.RelRelated, vem.TypeVmRestorePoint); ok {
+		t.rpID = linkID(l)
+	}
+	if jsID, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(ts.JobSessionUID)); ok {
+		t.jobSessionID = jsID
+	}
+	if t.jobSessionID != "" {
+		t.jobSessionUID = uidOf(vem.KindBackupJobSession, t.jobSessionID)
+	} else {
+		t.jobSessionUID = string(ts.JobSessionUID)
+	}
+	// Fill in what the links did not say from the job session, if known.
+	if js, ok := st.jobSessions[t.jobSessionID]; ok {
+		if t.jobSessionNm == "" {
+			t.jobSessionNm = js.name
+		}
+		if t.serverID == "" {
+			t.serverID, t.serverName = js.serverID, js.serverName
+		}
+	}
+	if t.serverID != "" && t.serverName == "" {
+		if s, ok := st.servers[t.serverID]; ok {
+			t.serverName = s.name
+		}
+	}
+	if len(t.links) == 0 {
+		t.links = defaultTaskLinks(t)
+	}
+	st.synthesizeForTask(t)
+	st.putTask(t, sorted)
+	return t
+}
+
+func defaultTaskLinks(t *taskRec) []linkSpec {
+	var ls []linkSpec
+	if t.serverID != "" {
+		ls = append(ls, linkSpec{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: "/api/backupServers/" + t.serverID, Name: t.serverName})
+	}
+	if t.jobSessionID != "" {
+		ls = append(ls, linkSpec{Rel: vem.RelUp, Type: vem.TypeBackupJobSessionReference, Href: "/api/backupSessions/" + t.jobSessionID, Name: t.jobSessionNm})
+	}
+	ls = append(ls, linkSpec{Rel: vem.RelAlternate, Type: vem.TypeBackupTaskSessionReference, Href: "/api/backupTaskSessions/" + t.id, Name: t.name})
+	if t.rpID != "" {
+		ls = append(ls, linkSpec{Rel: vem.RelRelated, Type: vem.TypeVmRestorePoint, Href: "/api/vmRestorePoints/" + t.rpID + "?format=Entity"})
+	}
+	return ls
+}
+
+// synthesizeForTask creates the server, job session and restore point a
+// task links to, when they are not stored yet, with values consistent with
+// the task.
+func (st *store) synthesizeForTask(t *taskRec) {
+	if t.serverID != "" {
+		if _, ok := st.servers[t.serverID]; !ok {
+			name := t.serverName
+			if name == "" {
+				name = "backup-" + t.serverID[:8] + ".tech.local"
+			}
+			st.servers[t.serverID] = newServerRec(t.serverID, name, "", 9392, "13.0.1.1071")
+		}
+	}
+	if t.jobSessionID != "" {
+		if _, ok := st.jobSessions[t.jobSessionID]; !ok {
+			name := t.jobSessionNm
+			jobName, at := splitAt(name)
+			created, err := time.ParseInLocation(nameTimeLayout, at, time.UTC)
+			if err != nil || created.After(t.created) {
+				created = t.created
+			}
+			if name == "" {
+				jobName = "Backup Job"
+				name = jobName + "@" + created.Format(nameTimeLayout)
+			}
+			js := &jobSessionRec{
+				id:         t.jobSessionID,
+				name:       name,
+				jobUID:     uidOf("Job", guidFrom("job", jobName)),
+				jobName:    jobName,
+				jobType:    "Backup",
+				serverID:   t.serverID,
+				serverName: t.serverName,
+				created:    created,
+				state:      string(vem.StateStopped),
+				result:     t.result,
+				progress:   100,
+			}
+			if finished(t.state) {
+				js.ended = t.ended
+				if !js.ended.IsZero() {
+					js.ended = js.ended.Add(21 * time.Second)
+				}
+			} else {
+				js.state, js.result, js.progress = string(vem.StateWorking), string(vem.ResultNone), 50
+			}
+			st.jobSessions[js.id] = js
+		}
+	}
+	if t.rpID != "" {
+		if _, ok := st.restorePoints[t.rpID]; !ok {
+			name := t.vmDisplayName + "@" + t.created.Format(nameTimeLayout)
+			for _, l := range t.links {
+				if strings.EqualFold(l.Rel, vem.RelRelated) && strings.EqualFold(l.Type, vem.TypeVmRestorePoint) && l.Name != "" {
+					name = l.Name
+				}
+			}
+			vmName, at := splitAt(name)
+			created := t.created
+			if c, err := time.ParseInLocation(nameTimeLayout, at, time.UTC); err == nil {
+				// the name has whole seconds; keep the task's milliseconds
+				created = c.Add(time.Duration(t.created.Nanosecond()/1e6) * time.Millisecond)
+			}
+			st.restorePoints[t.rpID] = &restorePointRec{
+				id:              t.rpID,
+				name:            name,
+				vmDisplayName:   t.vmDisplayName,
+				vmName:          vmName,
+				algorithm:       "Incremental",
+				pointType:       "Increment",
+				hierarchyObjRef: t.vmUID,
+				serverID:        t.serverID,
+				serverName:      t.serverName,
+				created:         created,
+			}
+		}
+	}
+}
+
+func finished(state string) bool {
+	return strings.EqualFold(state, string(vem.StateCompleted)) || strings.EqualFold(state, string(vem.StateStopped))
+}
+
+func newServerRec(id, name, description string, port int, version string) *serverRec {
+	return &serverRec{id: id, name: name, description: description, port: port, version: version}
+}
+
+func (st *store) addJobSession(js vem.BackupJobSession) {
+	id, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(js.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddBackupJobSession: UID %q is neither a GUID nor a BackupJobSession UID", js.UID))
+	}
+	r := &jobSessionRec{
+		id:             id,
+		name:           js.Name,
+		jobUID:         string(js.JobUID),
+		jobName:        js.JobName,
+		jobType:        js.JobType,
+		created:        js.CreationTime.UTC(),
+		state:          string(js.State),
+		result:         string(js.Result),
+		progress:       js.Progress,
+		isRetry:        js.IsRetry,
+		failureMessage: js.FailureMessage,
+		links:          specsFromLinks(js.Links),
+	}
+	if !js.EndTime.IsZero() {
+		r.ended = js.EndTime.UTC()
+	}
+	if r.name == "" {
+		r.name = r.jobName + "@" + r.created.Format(nameTimeLayout)
+	}
+	if r.jobName == "" {
+		r.jobName, _ = splitAt(r.name)
+	}
+	if r.jobUID == "" {
+		r.jobUID = uidOf("Job", guidFrom("job", r.jobName))
+	}
+	if l, ok := js.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
+		r.serverID, r.serverName = linkID(l), l.Name
+		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
+			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
+		}
+	}
+	st.jobSessions[id] = r
+}
+
+func (st *store) addServer(bs vem.BackupServer) {
+	id, ok := parseGUIDOrUID(vem.KindBackupServer, string(bs.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddBackupServer: UID %q is neither a GUID nor a BackupServer UID", bs.UID))
+	}
+	r := newServerRec(id, bs.Name, bs.Description, bs.Port, bs.Version)
+	r.links = specsFromLinks(bs.Links)
+	st.servers[id] = r
+}
+
+func (st *store) addRestorePoint(rp vem.VmRestorePoint) {
+	id, ok := parseGUIDOrUID(vem.KindVmRestorePoint, string(rp.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddVmRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
+	}
+	r := &restorePointRec{
+		id:              id,
+		name:            rp.Name,
+		vmDisplayName:   rp.VmDisplayName,
+		vmName:          rp.VmName,
+		algorithm:       rp.Algorithm,
+		pointType:       rp.PointType,
+		hierarchyObjRef: rp.HierarchyObjRef,
+		created:         rp.CreationTime.UTC(),
+		links:           specsFromLinks(rp.Links),
+	}
+	if l, ok := rp.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
+		r.serverID, r.serverName = linkID(l), l.Name
+		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
+			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
+		}
+	}
+	st.restorePoints[id] = r
+}
