@@ -11,7 +11,6 @@ import (
 
 // RawResponse is an answer as the server sent it.
 type RawResponse struct {
-	StatusCode  int
 	ContentType string
 	Body        []byte // the body, a UTF-8 byte-order mark removed
 }
@@ -40,7 +39,6 @@ func (c *Client) GetRaw(ctx context.Context, pathAndQuery string, f Format) (*Ra
 	if err != nil {
 		return nil, err
 	}
-	out.StatusCode = http.StatusOK
 	if hdr != nil {
 		out.ContentType = hdr.Get("Content-Type")
 	}

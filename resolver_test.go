@@ -1,0 +1,111 @@
+package vem
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func jobGUID(i int) string { return fmt.Sprintf("11111111-0000-4000-8000-%012d", i) }
+
+// installJobSessions serves job sessions jobGUID(0..n-1), counting requests
+// and the most that ran at once; fail makes the first request for a GUID
+// answer 500.
+func installJobSessions(mt *httpmock.MockTransport, n int, fail map[string]bool) (requests, maxInFlight *atomic.Int32) {
+	requests, maxInFlight = new(atomic.Int32), new(atomic.Int32)
+	var inFlight atomic.Int32
+	var mu sync.Mutex
+	failed := map[string]bool{}
+	mt.RegisterResponder("GET", `=~^`+mockBase+`/api/backupSessions/`, func(r *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		cur := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := maxInFlight.Load()
+			if cur <= m || maxInFlight.CompareAndSwap(m, cur) {
+				break
+			}
+		}
+		time.Sleep(2 * time.Millisecond) // let requests overlap so the bound is exercised
+		id := strings.TrimPrefix(r.URL.Path, "/api/backupSessions/")
+		mu.Lock()
+		doFail := fail[id] && !failed[id]
+		failed[id] = failed[id] || doFail
+		mu.Unlock()
+		if doFail || r.URL.RawQuery != "format=Entity" {
+			resp := httpmock.NewStringResponse(500, `<Error Message="boom" StatusCode="500" xmlns="http://www.veeam.com/ent/v1.0"/>`)
+			resp.Header.Set("Content-Type", "application/xml")
+			return resp, nil
+		}
+		resp := httpmock.NewStringResponse(200, fmt.Sprintf(`<BackupJobSession xmlns="http://www.veeam.com/ent/v1.0" Type="BackupJobSession" UID="urn:veeam:BackupJobSession:%s" Name="Job %s"><JobName>Job %s</JobName><State>Stopped</State><Result>Success</Result></BackupJobSession>`, id, id, id))
+		resp.Header.Set("Content-Type", "application/xml")
+		return resp, nil
+	})
+	return requests, maxInFlight
+}
+
+func TestResolverSharesReads(t *testing.T) {
+	c, mt := newMockClient(t)
+	installLogon(mt)
+	requests, maxInFlight := installJobSessions(mt, 20, nil)
+	tasks := make([]*BackupTaskSession, 1000)
+	for i := range tasks {
+		tasks[i] = &BackupTaskSession{UID: UID("urn:veeam:BackupTaskSession:" + taskGUID(i)), JobSessionUID: UID("urn:veeam:BackupJobSession:" + jobGUID(i%20))}
+	}
+	r := c.NewResolver(4)
+
+	// Concurrent single lookups from many goroutines.
+	var wg sync.WaitGroup
+	for _, ts := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			js, err := r.JobSessionOf(context.Background(), ts)
+			assert.NoError(t, err)
+			if err == nil {
+				assert.Equal(t, ts.JobSessionUID, js.UID)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(20), requests.Load(), "one request per distinct job session")
+	assert.LessOrEqual(t, maxInFlight.Load(), int32(4), "concurrency bound")
+
+	// The bulk form, on a fresh resolver.
+	r2 := c.NewResolver(3)
+	m, err := r2.JobSessions(context.Background(), tasks)
+	require.NoError(t, err)
+	assert.Len(t, m, 20)
+	assert.Equal(t, "Job "+jobGUID(7), m[UID("urn:veeam:BackupJobSession:"+jobGUID(7))].JobName)
+	assert.Equal(t, int32(40), requests.Load())
+	assert.LessOrEqual(t, maxInFlight.Load(), int32(4))
+
+	// Cached for the resolver's lifetime.
+	_, err = r2.BackupSession(context.Background(), jobGUID(3))
+	require.NoError(t, err)
+	assert.Equal(t, int32(40), requests.Load())
+}
+
+func TestResolverDoesNotCacheFailures(t *testing.T) {
+	c, mt := newMockClient(t)
+	installLogon(mt)
+	requests, _ := installJobSessions(mt, 1, map[string]bool{jobGUID(0): true})
+	r := c.NewResolver(0)
+	_, err := r.BackupSession(context.Background(), jobGUID(0))
+	require.Error(t, err)
+	js, err := r.BackupSession(context.Background(), jobGUID(0))
+	require.NoError(t, err)
+	assert.Equal(t, "Job "+jobGUID(0), js.JobName)
+	assert.Equal(t, int32(2), requests.Load())
+	_, err = r.BackupServer(context.Background(), "bad id")
+	assert.ErrorIs(t, err, ErrInvalidID)
+}
