@@ -90,6 +90,14 @@ func (s *session) renew(ctx context.Context, gen uint64) error {
 	return s.wait(ctx, call)
 }
 
+// renewedSince reports whether the session has been replaced since the
+// token of generation gen was handed out.
+func (s *session) renewedSince(gen uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen != gen && s.token != ""
+}
+
 // invalidate forgets a token that got a 401 that will not be renewed.
 func (s *session) invalidate(gen uint64) {
 	s.mu.Lock()

@@ -75,7 +75,12 @@ func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.He
 	if c.isClosed() {
 		return nil, ErrClosed
 	}
-	renewed := false
+	// A call causes at most one new logon. A 401 met with a token that
+	// another caller has already replaced (the session expired again while
+	// this call was in flight) is answered by retrying with the newer token,
+	// at most maxAuthRetries times in all: never a loop.
+	const maxAuthRetries = 3
+	renewed, authRetries := false, 0
 	for {
 		var tok string
 		var gen uint64
@@ -89,9 +94,13 @@ func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.He
 		if err != nil {
 			return nil, err
 		}
-		if resp.status == http.StatusUnauthorized && tok != "" && !r.noRelogon && !renewed && c.auth.canRenew() {
+		if resp.status == http.StatusUnauthorized && tok != "" && !r.noRelogon && c.auth.canRenew() &&
+			authRetries < maxAuthRetries && (!renewed || c.auth.renewedSince(gen)) {
 			resp.release()
-			renewed = true
+			authRetries++
+			if !c.auth.renewedSince(gen) {
+				renewed = true
+			}
 			if err := c.auth.renew(ctx, gen); err != nil {
 				return nil, err
 			}
