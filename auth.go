@@ -28,7 +28,7 @@ type session struct {
 	inflight *logonCall
 
 	kaStop context.CancelFunc // stops the keep-alive; nil when not running
-	last   time.Time     // when the session was last used
+	last   time.Time          // when the session was last used
 }
 
 type logonCall struct {

@@ -28,8 +28,8 @@ type BackupTaskSession struct {
 	UID           UID    // urn:veeam:BackupTaskSession:<GUID>
 	Name          string // "<VM>@<start time>"
 	VmDisplayName string
-	Href          string // the entity's own URL, as EM wrote it
-	JobSessionUID UID    // urn:veeam:BackupJobSession:<GUID>
+	Href          string    // the entity's own URL, as EM wrote it
+	JobSessionUID UID       // urn:veeam:BackupJobSession:<GUID>
 	CreationTime  time.Time // UTC; wire name CreationTimeUTC
 	EndTime       time.Time // UTC; wire name EndTimeUTC; zero while the task runs
 	State         State
