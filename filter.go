@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Filter is a query-service filter expression, built with Eq, Ne, Gt, Ge,
@@ -239,9 +241,6 @@ func quoteValue(s string) string {
 }
 
 func needsQuote(r rune) bool {
-	switch r {
-	case ' ', '\t', '\n', '\r', ';', ',', '(', ')', '"', '=', '!', '<', '>', '&', '+', '%', '#', '?', '\'':
-		return true
-	}
-	return r < 0x20 || r == 0x7f || r == 0xa0 || r == 0x2028 || r == 0x2029
+	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError ||
+		strings.ContainsRune(`;,()"=!<>&+%#?'`, r)
 }

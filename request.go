@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
 	"sync"
@@ -180,14 +181,18 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response, bool, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	// Only the logon POST needs to know whether the request was written
+	// (it is retried only when it was not); GETs skip the trace's cost.
 	var (
 		wroteMu sync.Mutex
 		wrote   bool
 	)
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wroteMu.Lock(); wrote = true; wroteMu.Unlock() },
-	})
-	didWrite := func() bool { wroteMu.Lock(); defer wroteMu.Unlock(); return wrote }
+	if r.logon {
+		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+			WroteRequest: func(httptrace.WroteRequestInfo) { wroteMu.Lock(); wrote = true; wroteMu.Unlock() },
+		})
+	}
+	didWrite := func() bool { wroteMu.Lock(); defer wroteMu.Unlock(); return wrote || !r.logon }
 
 	accept := r.accept
 	if accept == "" {
@@ -227,7 +232,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	}
 	n, err := buf.ReadFrom(io.LimitReader(raw.Body, limit+1))
 	resp := &response{status: raw.StatusCode, header: raw.Header, buf: buf}
-	c.log.DebugContext(ctx, "vem: request", "method", r.method, "path", r.path, "status", raw.StatusCode, "bytes", n, "duration", time.Since(start))
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.DebugContext(ctx, "vem: request", "method", r.method, "path", r.path, "status", raw.StatusCode, "bytes", n, "duration", time.Since(start))
+	}
 	if err != nil {
 		resp.release()
 		return nil, true, fmt.Errorf("reading response body: %w", err)
