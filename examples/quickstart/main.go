@@ -13,22 +13,18 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/exampleenv"
 	"github.com/vemkit/vem/vemtest"
 )
-
-// seedID is the task session of EM's documentation, served by vemtest.
-const seedID = "88322206-a645-4aa3-9228-028ce51e7c0f"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -43,12 +39,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
-	c, id, cleanup, err := connect(args, stderr)
+	env, err := exampleenv.Connect(stderr, nil)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	defer c.Close() // logs out if still logged on
+	defer env.Close() // logs out if still logged on, stops the fake server
+	c := env.Client
+	id := ""
+	if len(args) > 0 {
+		id = args[0]
+	} else if env.Fake != nil {
+		id = vemtest.SeedTaskSessionID
+	}
 
 	if err := c.Logon(ctx); err != nil {
 		return fmt.Errorf("logon: %w", err)
@@ -66,48 +68,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return c.Logout(ctx)
-}
-
-// connect builds a client for VEM_URL, or for an in-process vemtest server.
-func connect(args []string, stderr io.Writer) (c *vem.Client, id string, cleanup func(), err error) {
-	if len(args) > 0 {
-		id = args[0]
-	}
-	url := os.Getenv("VEM_URL")
-	if url == "" {
-		srv := vemtest.NewServer()
-		fmt.Fprintf(stderr, "VEM_URL is not set: using vemtest, an in-process fake Enterprise Manager at %s\n", srv.URL)
-		c, err = vem.New(srv.URL, vem.WithHTTPClient(srv.Client()), vem.WithCredentials(srv.Username, srv.Password))
-		if id == "" {
-			id = seedID
-		}
-		return c, id, srv.Close, err
-	}
-	opts := []vem.Option{vem.WithCredentials(os.Getenv("VEM_USERNAME"), os.Getenv("VEM_PASSWORD"))}
-	switch {
-	case os.Getenv("VEM_CA_FILE") != "":
-		pem, err := os.ReadFile(os.Getenv("VEM_CA_FILE"))
-		if err != nil {
-			return nil, "", nil, err
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", nil, errors.New("VEM_CA_FILE holds no PEM certificate")
-		}
-		opts = append(opts, vem.WithRootCAs(pool))
-	case isTrue(os.Getenv("VEM_INSECURE")):
-		opts = append(opts, vem.WithInsecureSkipVerify())
-	}
-	c, err = vem.New(url, opts...)
-	return c, id, func() {}, err
-}
-
-func isTrue(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 // newestTaskSession finds the most recent task session with the query
