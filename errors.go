@@ -50,6 +50,7 @@ type APIError struct {
 	Attempts                    int    // how many attempts were made, when retried
 }
 
+// Error describes the error: the status, the method and path, and EM's message or a snippet of the body.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "vem: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
@@ -88,6 +89,7 @@ type InvalidIDError struct {
 	Reason string
 }
 
+// Error describes the error: the kind expected, the ID given (shortened) and why it was refused.
 func (e *InvalidIDError) Error() string {
 	return fmt.Sprintf("vem: invalid %s ID %q: %s", e.Kind, truncate(e.ID, 80), e.Reason)
 }
@@ -107,6 +109,7 @@ type DecodeError struct {
 	Err         error  // the underlying cause
 }
 
+// Error describes the error: the resource, the path, the content type and the cause.
 func (e *DecodeError) Error() string {
 	s := fmt.Sprintf("vem: decoding %s from %s", e.Resource, e.Path)
 	if e.ContentType != "" {
@@ -129,6 +132,7 @@ type ResponseTooLargeError struct {
 	Limit        int64
 }
 
+// Error describes the error: the request and the limit.
 func (e *ResponseTooLargeError) Error() string {
 	return fmt.Sprintf("vem: %s %s: response body exceeds the limit of %d bytes", e.Method, e.Path, e.Limit)
 }
@@ -146,6 +150,7 @@ type RequestError struct {
 	Err          error
 }
 
+// Error describes the error: the request, the cause and the attempt count.
 func (e *RequestError) Error() string {
 	s := fmt.Sprintf("vem: %s %s: %v", e.Method, e.Path, e.Err)
 	if e.Attempts > 1 {
