@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,12 +112,6 @@ func (t *sessionTable) expireAll() int {
 	return n
 }
 
-func (t *sessionTable) count() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.byToken)
-}
-
 // requestToken returns the session token of a request: the cookie when
 // there is one (EM ignores the header then), otherwise the header.
 func requestToken(r *http.Request) string {
@@ -148,5 +141,5 @@ func randomGUID() string {
 	_, _ = rand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatGUID(b)
 }

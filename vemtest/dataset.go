@@ -2,7 +2,6 @@ package vemtest
 
 import (
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"math/rand/v2"
 	"strconv"
@@ -80,8 +79,8 @@ var (
 		"Avertissement : le disque « Données » est presque plein (92 %).",
 	}
 	genFailures = []string{
-		`Error: There is not enough space on the disk. Failed to write data to the file [E:\Backup\Fileserver "A" Backup\fs01D2025-06-05T030355_06C7.vib].`,
 		"Échec de la sauvegarde: disque « plein »",
+		`Error: There is not enough space on the disk. Failed to write data to the file [E:\Backup\Fileserver "A" Backup\fs01D2025-06-05T030355_06C7.vib].`,
 		"Processing <sql01> failed: VSS error 0x800423f4 & retry limit reached.",
 	}
 )
@@ -118,6 +117,11 @@ func loadDataset(st *store, now time.Time, n int) {
 // time); the second covers Success, Warning and Failed; the rest are random.
 func generate(st *store, now time.Time, n int) {
 	rng := rand.New(rand.NewPCG(datasetSeed, datasetSeed>>7))
+	warnings, failures := 0, 0 // reasons go round, so that all of them appear
+	vcenters := make([]string, len(genServers))
+	for i, s := range genServers {
+		vcenters[i] = guidFrom("vcenter", s.name)
+	}
 	const base = "/api"
 	for js := 0; n > 0; js++ {
 		job := genJobs[js%len(genJobs)]
@@ -146,7 +150,7 @@ func generate(st *store, now time.Time, n int) {
 			isRetry: js%9 == 4,
 		}
 		st.jobSessions[jsID] = jobRec // completed below, before anyone can read it
-		worst, failed := 1, 0 // worst: index in resultOrderNames, from Success
+		worst, failed := 1, 0         // worst: index in resultOrderNames, from Success
 		var lastEnd time.Time
 		for j := range k {
 			vm := job.vms[j]
@@ -157,7 +161,7 @@ func generate(st *store, now time.Time, n int) {
 				VmDisplayName: vm,
 				JobSessionUID: vem.UID(uidOf(vem.KindBackupJobSession, jsID)),
 				CreationTime:  created,
-				VmUID:         vmUID(srv.name, vm),
+				VmUID:         vmUID(vcenters[job.server], vm),
 			}
 			switch {
 			case running:
@@ -183,10 +187,12 @@ func generate(st *store, now time.Time, n int) {
 				}
 				switch ts.Result {
 				case vem.ResultWarning:
-					ts.Reason = genWarnings[rng.IntN(len(genWarnings))]
+					ts.Reason = genWarnings[warnings%len(genWarnings)]
+					warnings++
 					ts.TotalSize = 1<<30 + rng.Int64N(1<<39)
 				case vem.ResultFailed:
-					ts.Reason = genFailures[rng.IntN(len(genFailures))]
+					ts.Reason = genFailures[failures%len(genFailures)]
+					failures++
 					if rng.IntN(2) == 0 {
 						ts.TotalSize = rng.Int64N(1 << 33)
 					}
@@ -244,11 +250,11 @@ func randGUID(rng *rand.Rand) string {
 	binary.LittleEndian.PutUint64(b[8:], rng.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatGUID(b)
 }
 
-// vmUID makes a vSphere VM reference like EM's VmUid: the vCenter's
-// instance UUID and the VM's managed object ID, both stable per name.
-func vmUID(server, vm string) string {
-	return "urn:VMware:Vm:" + guidFrom("vcenter", server) + ".vm-" + strconv.Itoa(10000+int(crc32.ChecksumIEEE([]byte(vm))%90000))
+// vmUID makes a vSphere VM reference like EM's VmUid from the vCenter's
+// instance UUID and a managed object ID that is stable per VM name.
+func vmUID(vcenter, vm string) string {
+	return "urn:VMware:Vm:" + vcenter + ".vm-" + strconv.Itoa(10000+int(crc32.ChecksumIEEE([]byte(vm))%90000))
 }

@@ -173,12 +173,12 @@ func (w *jsonWriter) key(k string) {
 	w.comma = false
 }
 
-func (w *jsonWriter) str(s string)  { w.sep(); w.b = appendJSONString(w.b, s); w.comma = true }
-func (w *jsonWriter) null()         { w.sep(); w.b = append(w.b, "null"...); w.comma = true }
-func (w *jsonWriter) int(n int64)   { w.sep(); w.b = strconv.AppendInt(w.b, n, 10); w.comma = true }
-func (w *jsonWriter) bool(v bool)   { w.sep(); w.b = strconv.AppendBool(w.b, v); w.comma = true }
-func (w *jsonWriter) raw(b []byte)  { w.sep(); w.b = append(w.b, b...); w.comma = true }
-func (w *jsonWriter) kstr(k, v string) { w.key(k); w.str(v) }
+func (w *jsonWriter) str(s string)           { w.sep(); w.b = appendJSONString(w.b, s); w.comma = true }
+func (w *jsonWriter) null()                  { w.sep(); w.b = append(w.b, "null"...); w.comma = true }
+func (w *jsonWriter) int(n int64)            { w.sep(); w.b = strconv.AppendInt(w.b, n, 10); w.comma = true }
+func (w *jsonWriter) bool(v bool)            { w.sep(); w.b = strconv.AppendBool(w.b, v); w.comma = true }
+func (w *jsonWriter) raw(b []byte)           { w.sep(); w.b = append(w.b, b...); w.comma = true }
+func (w *jsonWriter) kstr(k, v string)       { w.key(k); w.str(v) }
 func (w *jsonWriter) kint(k string, v int64) { w.key(k); w.int(v) }
 
 // kstrOrNull writes v, or null when v is empty (a null .NET string).

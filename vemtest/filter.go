@@ -59,6 +59,7 @@ type FilterError struct {
 	Msg  string
 }
 
+// Error describes the problem and where it is.
 func (e *FilterError) Error() string {
 	return fmt.Sprintf("vemtest: invalid filter at offset %d: %s", e.Pos, e.Msg)
 }

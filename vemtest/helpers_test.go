@@ -294,3 +294,6 @@ func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// urlQuery escapes a query parameter value.
+func urlQuery(s string) string { return url.QueryEscape(s) }

@@ -1,6 +1,7 @@
 package vemtest
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func (s JSONStyle) String() string {
 	case EM13CamelCase:
 		return "EM13CamelCase"
 	}
-	return "JSONStyle(?)"
+	return "JSONStyle(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Option configures a Server created by NewServer.

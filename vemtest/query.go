@@ -382,11 +382,16 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	st.mu.RUnlock()
 
-	total := len(matches)
-	pages := max(1, (total+q.pageSize-1)/q.pageSize)
+	// Written so that no product or sum can overflow, whatever the
+	// request's pageSize and page.
+	total, pages := len(matches), 1
+	if total > 0 {
+		pages = (total-1)/q.pageSize + 1
+	}
 	var page []*taskRec
-	if start := (q.page - 1) * q.pageSize; start < total {
-		page = matches[start:min(start+q.pageSize, total)]
+	if q.page <= pages && total > 0 {
+		start := (q.page - 1) * q.pageSize // < total
+		page = matches[start : start+min(q.pageSize, total-start)]
 	}
 	links := s.pagingLinks(q, pages)
 	s.reply(w, c, http.StatusOK, func(json bool) []byte {
@@ -458,36 +463,50 @@ func urlEncode(s string) string {
 	return b.String()
 }
 
+// fragments returns the cached fragments of a page and their total size,
+// so that the document is allocated once.
+func fragments(page []*taskRec, frag func(*taskRec) []byte) ([][]byte, int) {
+	out := make([][]byte, len(page))
+	n := 0
+	for i, t := range page {
+		out[i] = frag(t)
+		n += len(out[i])
+	}
+	return out, n
+}
+
 func (s *Server) queryXML(q *queryRequest, page []*taskRec, pages int, links []linkSpec) []byte {
-	return s.xmlDoc(func(w *xmlWriter) {
-		w.tag("QueryResult", nsDefault, false)
-		if q.entities {
-			w.tag("Entities", nsNone, false)
-			w.tag("BackupTaskSessions", nsNone, len(page) == 0)
-			if len(page) > 0 {
-				for _, t := range page {
-					w.b = append(w.b, s.render.taskXMLFragment(t)...)
-				}
-				w.end("BackupTaskSessions")
-			}
-			w.end("Entities")
-		} else {
-			w.tag("Refs", nsNone, len(page) == 0)
-			if len(page) > 0 {
-				for _, t := range page {
-					w.b = append(w.b, s.render.taskRefXMLFragment(t)...)
-				}
-				w.end("Refs")
-			}
+	frag := s.render.taskRefXMLFragment
+	if q.entities {
+		frag = s.render.taskXMLFragment
+	}
+	frags, size := fragments(page, frag)
+	w := &xmlWriter{b: make([]byte, 0, size+2048)}
+	w.b = append(w.b, xmlHeader...)
+	w.tag("QueryResult", nsDefault, false)
+	list := "Refs"
+	if q.entities {
+		w.tag("Entities", nsNone, false)
+		list = "BackupTaskSessions"
+	}
+	w.tag(list, nsNone, len(page) == 0)
+	if len(page) > 0 {
+		for _, f := range frags {
+			w.b = append(w.b, f...)
 		}
-		w.tag("PagingInfo", nsNone, false,
-			"PagesCount", strconv.Itoa(pages),
-			"PageSize", strconv.Itoa(q.pageSize),
-			"PageNum", strconv.Itoa(q.page))
-		w.links(s.render.base, links)
-		w.end("PagingInfo")
-		w.end("QueryResult")
-	})
+		w.end(list)
+	}
+	if q.entities {
+		w.end("Entities")
+	}
+	w.tag("PagingInfo", nsNone, false,
+		"PagesCount", strconv.Itoa(pages),
+		"PageSize", strconv.Itoa(q.pageSize),
+		"PageNum", strconv.Itoa(q.page))
+	w.links(s.render.base, links)
+	w.end("PagingInfo")
+	w.end("QueryResult")
+	return w.b
 }
 
 // queryEntityCollections are the collections of EM 12's QueryResult
@@ -506,14 +525,19 @@ var queryEntityCollections = []string{
 }
 
 func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []linkSpec) []byte {
-	w := s.render.json()
-	list := func(key string, frag func(*taskRec) []byte) {
+	frag := s.render.taskRefJSONFragment
+	if q.entities {
+		frag = s.render.taskJSONFragment
+	}
+	frags, size := fragments(page, frag)
+	w := &jsonWriter{b: make([]byte, 0, size+len(page)+4096), camel: s.render.camel}
+	list := func(key string) {
 		w.key(key)
 		w.obj()
 		w.key(key)
 		w.arr()
-		for _, t := range page {
-			w.raw(frag(t))
+		for _, f := range frags {
+			w.raw(f)
 		}
 		w.endArr()
 		w.endObj()
@@ -526,7 +550,7 @@ func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []
 		w.obj()
 		for _, name := range queryEntityCollections {
 			if name == "BackupTaskSessions" {
-				list(name, s.render.taskJSONFragment)
+				list(name)
 				continue
 			}
 			w.key(name)
@@ -534,7 +558,7 @@ func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []
 		}
 		w.endObj()
 	} else {
-		list("Refs", s.render.taskRefJSONFragment)
+		list("Refs")
 		w.key("Entities")
 		w.null()
 	}

@@ -143,6 +143,12 @@ func NewServer(opts ...Option) *Server {
 		ts.Start()
 	}
 	s.ts = ts
+	// Many goroutines share one client in tests and benchmarks: keep enough
+	// idle connections that they are reused rather than reopened.
+	if tr, ok := ts.Client().Transport.(*http.Transport); ok {
+		tr.MaxIdleConns = 128
+		tr.MaxIdleConnsPerHost = 64
+	}
 	s.URL = ts.URL
 	base := ts.URL
 	if cfg.hrefHost != "" {
@@ -163,7 +169,8 @@ func NewServer(opts ...Option) *Server {
 // Client returns an HTTP client that trusts the server's certificate. It
 // has no cookie jar, so the X-RestSvcSessionId cookie the logon sets is not
 // sent back unless a test does so on purpose. Its idle connections are
-// closed by Close.
+// closed by Close. It keeps up to 64 idle connections, so that many
+// goroutines sharing it reuse their connections.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // CertificatePEM returns the server's self-signed certificate in PEM form,

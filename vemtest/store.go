@@ -3,6 +3,7 @@ package vemtest
 import (
 	"cmp"
 	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"slices"
@@ -18,7 +19,7 @@ import (
 // case Href is kept verbatim (an input Href that had no usable path).
 type linkSpec struct {
 	Rel, Type, Name, Href string
-	abs                  bool
+	abs                   bool
 }
 
 func (l linkSpec) href(base string) string {
@@ -29,9 +30,13 @@ func (l linkSpec) href(base string) string {
 }
 
 // specFromLink turns a caller's link into a linkSpec on the fake's own host:
-// only the path and query of its Href are kept.
+// only the path and query of its Href are kept (a Href that is already a
+// path stays as it is).
 func specFromLink(l vem.Link) linkSpec {
 	s := linkSpec{Rel: l.Rel, Type: l.Type, Name: l.Name, Href: l.Href}
+	if strings.HasPrefix(l.Href, "/") && !strings.HasPrefix(l.Href, "//") {
+		return s // already a path on the server
+	}
 	u, err := url.Parse(l.Href)
 	if err != nil || u.Path == "" || !strings.HasPrefix(u.Path, "/") {
 		s.abs = true
@@ -194,7 +199,8 @@ func (st *store) putTask(t *taskRec, sorted bool) {
 
 func (st *store) sortTasks() { slices.SortFunc(st.order, taskOrder) }
 
-// jobNameOf returns the job name of a task's job session.
+// jobOf returns the job UID and name of a task's job session, falling
+// back to the name of its job session link.
 func (st *store) jobOf(t *taskRec) (jobUID, jobName string) {
 	if js, ok := st.jobSessions[t.jobSessionID]; ok {
 		return js.jobUID, js.jobName
@@ -227,11 +233,23 @@ func guidFrom(parts ...string) string {
 	h := sha1.Sum([]byte(strings.Join(parts, "\x00")))
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	return formatGUID([16]byte(h[:16]))
 }
 
-// linkID returns the lower-case GUID a link points at, or "".
-func linkID(l vem.Link) string { return l.ID() }
+// formatGUID writes 16 bytes in the 8-4-4-4-12 form, lower case.
+func formatGUID(b [16]byte) string {
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:16])
+	return string(out[:])
+}
 
 // parseGUIDOrUID accepts a bare GUID or a UID of the given kind and returns
 // the lower-case GUID.
@@ -268,13 +286,13 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 		t.name = t.vmDisplayName + "@" + t.created.Format(nameTimeLayout)
 	}
 	if l, ok := ts.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		t.serverID, t.serverName = linkID(l), l.Name
+		t.serverID, t.serverName = l.ID(), l.Name
 	}
 	if l, ok := ts.Links.Find(vem.RelUp, vem.TypeBackupJobSessionReference); ok {
-		t.jobSessionID, t.jobSessionNm = linkID(l), l.Name
+		t.jobSessionID, t.jobSessionNm = l.ID(), l.Name
 	}
 	if l, ok := ts.Links.Find(vem.RelRelated, vem.TypeVmRestorePoint); ok {
-		t.rpID = linkID(l)
+		t.rpID = l.ID()
 	}
 	if jsID, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(ts.JobSessionUID)); ok {
 		t.jobSessionID = jsID
@@ -440,7 +458,7 @@ func (st *store) addJobSession(js vem.BackupJobSession) {
 		r.jobUID = uidOf("Job", guidFrom("job", r.jobName))
 	}
 	if l, ok := js.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = linkID(l), l.Name
+		r.serverID, r.serverName = l.ID(), l.Name
 		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
 			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
 		}
@@ -475,7 +493,7 @@ func (st *store) addRestorePoint(rp vem.VmRestorePoint) {
 		links:           specsFromLinks(rp.Links),
 	}
 	if l, ok := rp.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = linkID(l), l.Name
+		r.serverID, r.serverName = l.ID(), l.Name
 		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
 			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
 		}
