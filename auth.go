@@ -124,6 +124,7 @@ func (s *session) startLogonLocked(ctx context.Context) *logonCall {
 		defer s.c.bg.Done()
 		lctx, cancel := context.WithTimeout(lctx, s.c.cfg.timeout)
 		defer cancel()
+		defer context.AfterFunc(s.c.life, cancel)() // Close stops it
 		tok, id, err := s.c.logon(lctx)
 		s.mu.Lock()
 		if err == nil {
@@ -264,7 +265,7 @@ func (c *Client) logon(ctx context.Context) (token, sessionID string, err error)
 		}
 		return nil
 	}); err != nil {
-		return "", "", fmt.Errorf("vem: logon: %w", err)
+		return "", "", err // the error names POST /api/sessionMngr/ already
 	}
 	token = resp.header.Get(sessionHeader)
 	if token == "" {

@@ -35,6 +35,10 @@ type Client struct {
 	// bg tracks the client's own goroutines (shared logons, keep-alive) so
 	// that Close leaves none behind.
 	bg sync.WaitGroup
+	// life is cancelled by Close: it stops a logon still in flight, which
+	// runs detached from the context of the call that started it.
+	life     context.Context
+	lifeStop context.CancelFunc
 }
 
 // New returns a client for the Enterprise Manager at baseURL, for example
@@ -74,6 +78,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 
 	c := &Client{origin: origin, base: origin.String(), cfg: cfg}
+	c.life, c.lifeStop = context.WithCancel(context.Background())
 	c.log = cfg.logger
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -220,6 +225,7 @@ func (c *Client) Close() error {
 		err = c.logout(ctx)
 	}
 	c.auth.stopKeepAlive()
+	c.lifeStop() // a logon still in flight gives up now
 	c.bg.Wait()
 	// A logon that was in flight may have finished meanwhile.
 	if c.auth.owned() {

@@ -137,25 +137,16 @@ func NewServer(opts ...Option) *Server {
 			panic(fmt.Sprintf("vemtest: cannot create a certificate: %v", err))
 		}
 		ts.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ts.StartTLS()
 		scheme = "https"
-	} else {
-		ts.Start()
 	}
+	// Everything the handlers read is set before the server starts.
 	s.ts = ts
-	// Many goroutines share one client in tests and benchmarks: keep enough
-	// idle connections that they are reused rather than reopened.
-	if tr, ok := ts.Client().Transport.(*http.Transport); ok {
-		tr.MaxIdleConns = 128
-		tr.MaxIdleConnsPerHost = 64
-	}
-	s.URL = ts.URL
-	base := ts.URL
+	s.URL = scheme + "://" + ts.Listener.Addr().String()
+	base := s.URL
 	if cfg.hrefHost != "" {
 		base = scheme + "://" + cfg.hrefHost
 	}
 	s.render = &renderer{base: base, camel: cfg.style == EM13CamelCase}
-
 	now := cfg.now
 	if now.IsZero() {
 		now = cfg.clock().UTC()
@@ -163,6 +154,18 @@ func NewServer(opts ...Option) *Server {
 	s.store.mu.Lock()
 	loadDataset(s.store, now, cfg.dataset)
 	s.store.mu.Unlock()
+
+	if cfg.tls {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
+	// Many goroutines share one client in tests and benchmarks: keep enough
+	// idle connections that they are reused rather than reopened.
+	if tr, ok := ts.Client().Transport.(*http.Transport); ok {
+		tr.MaxIdleConns = 128
+		tr.MaxIdleConnsPerHost = 64
+	}
 	return s
 }
 

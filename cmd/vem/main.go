@@ -1,0 +1,34 @@
+// Command vem reads backup task sessions from a Veeam Backup Enterprise
+// Manager (the REST API on port 9398) for scripts, cron jobs and people.
+//
+// Install it with
+//
+//	go install github.com/vemkit/vem/cmd/vem@latest
+//
+// and run "vem --help", or read docs/cli.md in the repository: it lists the
+// commands, flags, environment variables, output formats, JSON fields and
+// exit codes.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		// A second signal kills the process the default way, in case the
+		// logout after the first one hangs.
+		signal.Stop(sigs)
+		cancel(&interruptedError{sig: sig})
+	}()
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	cancel(nil)
+	os.Exit(code)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// errEmptyTime is returned for an empty --since or --until.
+var errEmptyTime = errors.New("empty value")
+
+// parseTimeArg reads a --since or --until value: a duration before now
+// ("90m", "24h", "7d", "1d12h"; "d" is 24 hours) or an absolute time in RFC
+// 3339 ("2025-10-11T20:00:00Z", "2025-10-11T22:00:00+02:00") or a date
+// ("2025-10-11", midnight UTC).
+func parseTimeArg(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errEmptyTime
+	}
+	if d, ok, err := parseDays(s); ok {
+		if err != nil {
+			return time.Time{}, err
+		}
+		return now.Add(-d).UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("invalid value %q (want a duration such as 24h or 7d, or a time such as 2025-10-11T20:00:00Z or 2025-10-11)", s)
+}
+
+// parseDays parses a duration with an optional leading day count ("7d",
+// "1d12h") or a plain Go duration ("36h"). ok is false when s is not a
+// duration at all (it may then be a time).
+func parseDays(s string) (d time.Duration, ok bool, err error) {
+	days, rest, hasDays := strings.Cut(s, "d")
+	if hasDays {
+		n, convErr := strconv.Atoi(days)
+		if convErr != nil || n < 0 || strings.HasPrefix(days, "+") {
+			return 0, false, nil
+		}
+		if n > maxDays {
+			return 0, true, fmt.Errorf("duration %q is too long", s)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+		if rest != "" {
+			r, perr := time.ParseDuration(rest)
+			if perr != nil || r < 0 {
+				return 0, true, fmt.Errorf("invalid duration %q", s)
+			}
+			d += r
+		}
+		return d, true, nil
+	}
+	d, err = time.ParseDuration(s)
+	if err != nil {
+		return 0, false, nil
+	}
+	if d < 0 {
+		return 0, true, errors.New("a duration must not be negative: it counts back from now")
+	}
+	return d, true, nil
+}
+
+// maxDays bounds the day count of a duration, far below time.Duration's
+// limit of about 292 years.
+const maxDays = 100 * 366

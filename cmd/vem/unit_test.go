@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/vemtest"
+)
+
+// These tests run vem in the test process, through run, for what the
+// binary tests cannot reach easily.
+
+func envFunc(kv ...string) func(string) string {
+	m := map[string]string{}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestRunInProcess(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"task-session", "get", seedID, "-o", "jsonl"}, strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	checkSeed(t, decodeJSON[taskJSON](t, stdout.String()))
+	if f.Stats().Logouts != 1 {
+		t.Errorf("%d logouts, want 1", f.Stats().Logouts)
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.SetFaults(vemtest.Faults{DelayRate: 1, Delay: 30 * time.Second})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		for f.Stats().Delays == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		f.SetFaults(vemtest.Faults{})
+		cancel(&interruptedError{sig: os.Interrupt})
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"task-session", "list"}, strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
+	if code != 130 {
+		t.Fatalf("exit %d, want 130: %s", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout after interrupt: %q", stdout.String())
+	}
+	if f.Stats().Logouts != 1 {
+		t.Errorf("%d logouts, want 1", f.Stats().Logouts)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("boom"), 1},
+		{&usageError{err: errors.New("bad")}, 2},
+		{fmt.Errorf("x: %w", vem.ErrInvalidID), 2},
+		{&vem.APIError{StatusCode: http.StatusNotFound}, 3},
+		{&vem.APIError{StatusCode: http.StatusUnauthorized}, 4},
+		{fmt.Errorf("logon: %w", &vem.APIError{StatusCode: http.StatusForbidden}), 4},
+		{&vem.APIError{StatusCode: http.StatusInternalServerError, Message: "oops"}, 1},
+		{&vem.APIError{StatusCode: http.StatusBadRequest}, 1},
+		{&vem.APIError{StatusCode: http.StatusServiceUnavailable}, 5},
+		{&vem.APIError{StatusCode: http.StatusBadGateway}, 5},
+		{&vem.RequestError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, 5},
+		{fmt.Errorf("waiting for logon: %w", context.DeadlineExceeded), 5},
+		{&interruptedError{sig: os.Interrupt}, 130},
+		{&interruptedError{sig: syscall.SIGTERM}, 143},
+		{&vem.DecodeError{Err: errors.New("bad")}, 1},
+	} {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("vem: logon: %w", &vem.APIError{Method: "POST", Path: "/api/sessionMngr/", StatusCode: 401, Message: "Authentication failed."})
+	if got, want := errorMessage(err), "vem: logon: POST /api/sessionMngr/: 401 Unauthorized: Authentication failed."; got != want {
+		t.Errorf("errorMessage = %q, want %q", got, want)
+	}
+}
+
+func TestParseTimeArg(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 10, 12, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"24h", now.Add(-24 * time.Hour)},
+		{"90m", now.Add(-90 * time.Minute)},
+		{"7d", now.Add(-7 * 24 * time.Hour)},
+		{"1d12h", now.Add(-36 * time.Hour)},
+		{"0d", now},
+		{"2025-10-11T20:06:09.627Z", time.Date(2025, 10, 11, 20, 6, 9, 627e6, time.UTC)},
+		{"2025-10-11T22:00:00+02:00", time.Date(2025, 10, 11, 20, 0, 0, 0, time.UTC)},
+		{"2025-10-11", time.Date(2025, 10, 11, 0, 0, 0, 0, time.UTC)},
+		{" 2h ", now.Add(-2 * time.Hour)},
+	} {
+		got, err := parseTimeArg(tc.in, now)
+		if err != nil || !got.Equal(tc.want) || got.Location() != time.UTC {
+			t.Errorf("parseTimeArg(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "-3h", "-7d", "7dx", "d", "2025-13-01", "1e3d", "99999999d", "7d-1h"} {
+		if got, err := parseTimeArg(bad, now); err == nil {
+			t.Errorf("parseTimeArg(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+func TestBuildQuery(t *testing.T) {
+	t.Parallel()
+	a := &app{now: func() time.Time { return time.Date(2025, 10, 12, 0, 0, 0, 0, time.UTC) }}
+	cmd := a.newTaskSessionListCmd()
+	if err := cmd.ParseFlags([]string{"--state", "completed", "--result", "failed,WARNING", "--since", "1d",
+		"--vm", "db 01", "--job", `Fileserver "A"`, "--filter", "TotalSize>0,Reason==x", "--sort", "-endtime", "--limit", "5"}); err != nil {
+		t.Fatal(err)
+	}
+	var lf listFlags
+	lf.states, _ = cmd.Flags().GetStringSlice("state")
+	lf.results, _ = cmd.Flags().GetStringSlice("result")
+	lf.since, _ = cmd.Flags().GetString("since")
+	lf.vm, _ = cmd.Flags().GetString("vm")
+	lf.job, _ = cmd.Flags().GetString("job")
+	lf.filter, _ = cmd.Flags().GetString("filter")
+	lf.sort, _ = cmd.Flags().GetString("sort")
+	lf.limit, _ = cmd.Flags().GetInt("limit")
+	q, err := a.buildQuery(cmd, &lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `State==Completed;(Result==Failed,Result==Warning);CreationTime>="2025-10-11T00:00:00Z";VmDisplayName=="db 01";JobName=="Fileserver ""A""";(TotalSize>0,Reason==x)`
+	if got := q.Filter.String(); got != want {
+		t.Errorf("filter\n got %s\nwant %s", got, want)
+	}
+	if q.SortDesc != "EndTime" || q.SortAsc != "" || q.PageSize != 5 || q.Concurrency != 1 {
+		t.Errorf("query = %+v", q)
+	}
+	if p := queryPath(q, 2); !strings.HasPrefix(p, "/api/query?") || !strings.Contains(p, "page=2") ||
+		!strings.Contains(p, "sortDesc=EndTime") || strings.Contains(p, "+") || !strings.Contains(p, "pageSize=5") {
+		t.Errorf("queryPath = %s", p)
+	}
+}
+
+func TestParseQueryPageXML(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../testdata/query-backuptasksession.xml")
+	if err != nil {
+		t.Skip("sample not available:", err)
+	}
+	p, err := parseQueryPageXML(doc, "BackupTaskSession")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(p.rootStart) != `<QueryResult xmlns="http://www.veeam.com/ent/v1.0">` || p.rootName != "QueryResult" || len(p.items) != 3 {
+		t.Errorf("root %q %q, %d items", p.rootStart, p.rootName, len(p.items))
+	}
+	for _, it := range p.items {
+		if !bytes.HasPrefix(it, []byte("<BackupTaskSession ")) || !bytes.HasSuffix(it, []byte("</BackupTaskSession>")) {
+			t.Errorf("item not cut at element bounds: %.80s ... %.40s", it, it[len(it)-40:])
+		}
+	}
+	if p.pagesCount < 1 {
+		t.Errorf("pagesCount = %d", p.pagesCount)
+	}
+	for _, bad := range []string{"", "<EntityReferences/>", "<QueryResult><Entities>", "not xml"} {
+		if _, err := parseQueryPageXML([]byte(bad), "BackupTaskSession"); err == nil {
+			t.Errorf("parseQueryPageXML(%q) succeeded", bad)
+		}
+	}
+	p, err = parseQueryPageXML([]byte(`<?xml version="1.0"?><QueryResult xmlns="x"/>`), "BackupTaskSession")
+	if err != nil || string(p.rootStart) != `<QueryResult xmlns="x">` || len(p.items) != 0 {
+		t.Errorf("empty self-closing result: %+v, %v", p, err)
+	}
+}
+
+func TestRootElement(t *testing.T) {
+	t.Parallel()
+	got, err := rootElement([]byte("<?xml version=\"1.0\"?>\n<!-- c -->\n<A x=\"1\"><B/></A>\n"))
+	if err != nil || string(got) != `<A x="1"><B/></A>` {
+		t.Errorf("rootElement = %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "<A>", "text"} {
+		if _, err := rootElement([]byte(bad)); err == nil {
+			t.Errorf("rootElement(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestHelpers(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 12884901888: "12.0 GiB", 1 << 50: "1.0 PiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := shellQuote("it's"); got != `'it'\''s'` {
+		t.Errorf("shellQuote = %s", got)
+	}
+	for in, want := range map[string]bool{"1": true, "TRUE": true, "yes": true, "on": true, "": false, "0": false, "no": false} {
+		if got, err := parseBoolEnv(in); err != nil || got != want {
+			t.Errorf("parseBoolEnv(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := parseBoolEnv("maybe"); err == nil {
+		t.Error("parseBoolEnv(maybe) succeeded")
+	}
+	if err := refusePasswordFlag([]string{"--", "--password"}); err != nil {
+		t.Errorf("--password after -- refused: %v", err)
+	}
+	if err := refusePasswordFlag([]string{"--password-stdin"}); err != nil {
+		t.Errorf("--password-stdin refused: %v", err)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := newProgress(&b, true)
+	p.set(1)
+	p.done()
+	if !strings.Contains(b.String(), "1 task sessions") || !strings.HasSuffix(b.String(), "\r\033[K") {
+		t.Errorf("progress on a terminal: %q", b.String())
+	}
+	b.Reset()
+	p = newProgress(&b, false)
+	p.set(1)
+	p.done()
+	if b.Len() != 0 {
+		t.Errorf("progress when not a terminal: %q", b.String())
+	}
+	if isTerminal(&b) {
+		t.Error("a buffer is a terminal")
+	}
+}
