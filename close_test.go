@@ -17,6 +17,8 @@ func TestCloseStopsHangingLogon(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered <- struct{}{}
+		assert.Equal(t, int64(0), r.ContentLength, "the logon POST has an empty body")
+		assert.Empty(t, r.TransferEncoding)
 		<-r.Context().Done() // hang until the client goes away
 	}))
 	defer srv.Close()

@@ -201,7 +201,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	req := c.rc.R().SetContext(actx).SetHeader("Accept", accept.mediaType())
 	switch {
 	case r.logon:
-		req.SetBasicAuth(c.cfg.username, c.cfg.password)
+		// An empty body, so that the POST says Content-Length: 0 (resty
+		// would otherwise send an empty chunked body).
+		req.SetBasicAuth(c.cfg.username, c.cfg.password).SetBody([]byte{})
 	case tok != "":
 		req.SetHeader(sessionHeader, tok)
 	}
