@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestLogonExplicit(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, testUser+":"+testPass, string(dec))
 			assert.Empty(t, req.Header.Values(sessionHeader))
-			assert.Equal(t, []string{tt.format.mediaType()}, req.Header.Values("Accept"))
+			assert.Equal(t, []string{acceptFor(tt.format)}, req.Header.Values("Accept"))
 			assert.Equal(t, "tok-1", c.SessionID())
 
 			// Logon again is a no-op while the session lives.
@@ -246,6 +247,72 @@ func TestRelogonConcurrentSharesOneLogon(t *testing.T) {
 	assert.Equal(t, "tok-2", c.SessionID())
 }
 
+// Callers whose 401 on the expired token arrives only after another caller
+// has already renewed the session use the new session: no further logon.
+func TestRelogonLate401sUseTheRenewedSession(t *testing.T) {
+	t.Parallel()
+	const n = 100
+	em := newFakeEM(t)
+	seed := readFixture(t, "backuptasksession.xml")
+	var arrived atomic.Int32
+	allIn := make(chan struct{})   // all n requests with tok-1 have arrived
+	renewed := make(chan struct{}) // tok-2 has been used
+	var once sync.Once
+	wait := func(ch <-chan struct{}) bool {
+		select {
+		case <-ch:
+			return true
+		case <-time.After(10 * time.Second): // liveness bound, not a speed check
+			return false
+		}
+	}
+	em.serveTaskFunc(seedGUID, func(_ int, req *http.Request) (*http.Response, error) {
+		switch req.Header.Get(sessionHeader) {
+		case "tok-1":
+			k := arrived.Add(1)
+			if k == n {
+				close(allIn)
+			}
+			// The first 401 is held until every caller is in flight; the
+			// others are held until the renewed session is in use.
+			gate := (<-chan struct{})(renewed)
+			if k == 1 {
+				gate = allIn
+			}
+			if !wait(gate) {
+				return mockResp(http.StatusInternalServerError, ctXML, nil), nil
+			}
+			return unauthorized(), nil
+		case "tok-2":
+			once.Do(func() { close(renewed) })
+			return mockResp(http.StatusOK, ctXML, seed), nil
+		}
+		return unauthorized(), nil
+	})
+	c := em.client(t)
+	require.NoError(t, c.Logon(context.Background()))
+	em.expire()
+
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, n, arrived.Load(), "every caller met the expired token")
+	assert.EqualValues(t, 2, em.logons.Load(), "one first logon and exactly one renewal")
+	assert.Equal(t, "tok-2", c.SessionID())
+}
+
 // 401s that must not be answered by logging on (again): no loop.
 func TestUnauthorizedDoesNotLoop(t *testing.T) {
 	t.Parallel()
@@ -254,7 +321,12 @@ func TestUnauthorizedDoesNotLoop(t *testing.T) {
 	t.Run("second 401 after a fresh logon", func(t *testing.T) {
 		t.Parallel()
 		em := newFakeEM(t)
-		em.serveTaskFunc(seedGUID, func(int, *http.Request) (*http.Response, error) { return unauthorized(), nil })
+		em.serveTaskFunc(seedGUID, func(n int, _ *http.Request) (*http.Response, error) {
+			if n > 10 { // a client in a relogon loop: stop it rather than hang
+				return mockResp(http.StatusInternalServerError, ctXML, nil), nil
+			}
+			return unauthorized(), nil
+		})
 		c := em.client(t)
 		_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
 		require.ErrorIs(t, err, ErrUnauthorized)
@@ -332,6 +404,11 @@ func TestLogout(t *testing.T) {
 	require.NoError(t, c.Logout(context.Background()), "a second Logout is fine")
 	assert.Equal(t, calls, em.mt.GetTotalCallCount(), "and sends nothing")
 	assert.EqualValues(t, 1, em.deletes.Load())
+
+	// A later call logs on again.
+	require.NoError(t, c.Logon(context.Background()))
+	assert.EqualValues(t, 2, em.logons.Load())
+	assert.Equal(t, "tok-2", c.SessionID())
 }
 
 func TestLogoutWithoutSessionSendsNothing(t *testing.T) {
@@ -397,9 +474,15 @@ func TestLogoutBorrowedSessionAmbiguousList(t *testing.T) {
 	em.mt.RegisterResponder(http.MethodGet, testBase+"/api/logonSessions", func(req *http.Request) (*http.Response, error) {
 		return mockResp(http.StatusOK, ctXML, []byte(two)), nil
 	})
+	other := &reqRecorder{}
+	em.mt.RegisterResponder(http.MethodDelete, testBase+"/api/logonSessions/6b0d7c8e-1f2a-4b3c-9d4e-5f6a7b8c9d0e", func(req *http.Request) (*http.Response, error) {
+		other.add(req)
+		return mockResp(http.StatusNoContent, ctXML, nil), nil
+	})
 	c := em.borrowedClient(t, "borrowed-tok")
 	require.Error(t, c.Logout(context.Background()))
 	assert.Zero(t, em.deletes.Load(), "never guess which session to delete")
+	assert.Zero(t, other.count(), "never guess which session to delete")
 	assert.Equal(t, "borrowed-tok", c.SessionID())
 }
 
@@ -441,32 +524,37 @@ func TestCloseLeavesBorrowedSessionOpen(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 }
 
-// Close while a logon is in flight: the logon finishes, then its session is
-// logged out, and no goroutine stays behind.
+// Close while a logon is in flight stops that logon instead of waiting for
+// it, leaves no goroutine behind and no session on the client.
 func TestCloseDuringLogon(t *testing.T) {
 	t.Parallel()
 	em := newFakeEM(t)
 	entered := make(chan struct{})
 	release := make(chan struct{})
+	defer close(release) // lets the held responder end
 	em.mt.RegisterResponderWithQuery(http.MethodPost, testBase+"/api/sessionMngr/", "v=latest", func(req *http.Request) (*http.Response, error) {
 		close(entered)
 		<-release
 		return em.logon(req)
 	})
-	c := em.client(t)
+	c := em.client(t, WithKeepAlive(time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- c.Logon(ctx) }()
 	<-entered
 	cancel()
-	require.ErrorIs(t, <-errc, context.Canceled)
+	require.ErrorIs(t, within(t, errc), context.Canceled)
 
 	closed := make(chan error, 1)
 	go func() { closed <- c.Close() }()
-	close(release)
-	require.NoError(t, <-closed)
-	assert.EqualValues(t, 1, em.deletes.Load(), "the session opened during Close is logged out")
+	require.NoError(t, within(t, closed))
+	select {
+	case <-bgDone(c):
+	case <-time.After(10 * time.Second):
+		t.Fatal("a goroutine of the client outlived Close")
+	}
 	assert.Empty(t, c.SessionID())
+	require.ErrorIs(t, c.Logon(context.Background()), ErrClosed)
 }
 
 func TestKeepAlive(t *testing.T) {

@@ -96,6 +96,9 @@ func newFakeEMAt(t testing.TB, base string) *fakeEM {
 
 func (em *fakeEM) logon(req *http.Request) (*http.Response, error) {
 	n := em.logons.Add(1)
+	if n > 50 { // a client in a logon loop: stop it rather than hang
+		return mockResp(http.StatusInternalServerError, ctXML, []byte(`<Error Message="logon loop" StatusCode="500" xmlns="http://www.veeam.com/ent/v1.0" />`)), nil
+	}
 	user, pass, ok := req.BasicAuth()
 	if !ok || user != testUser || pass != testPass {
 		r := mockResp(http.StatusUnauthorized, ctXML, []byte(`<Error Message="Authentication failed" StatusCode="401" xmlns="http://www.veeam.com/ent/v1.0" />`))
@@ -315,4 +318,12 @@ func mustParseURL(t testing.TB, raw string) *url.URL {
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	return u
+}
+
+// acceptFor is the one Accept value expected for a wire format.
+func acceptFor(f Format) string {
+	if f == FormatJSON {
+		return "application/json"
+	}
+	return "application/xml"
 }
