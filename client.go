@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -23,15 +24,14 @@ import (
 // A Client is safe for concurrent use by multiple goroutines; share one per
 // Enterprise Manager. Call Close when done to end the session.
 type Client struct {
-	origin  *url.URL // scheme://host[:port] of the configured EM, nothing else
-	base    string   // origin as a string, without a trailing slash
-	cfg     config
-	rc      *resty.Client
-	hc      *http.Client
-	log     *slog.Logger
-	auth    session
-	closeMu sync.Mutex
-	closed  bool
+	origin *url.URL // scheme://host[:port] of the configured EM, nothing else
+	base   string   // origin as a string, without a trailing slash
+	cfg    config
+	rc     *resty.Client
+	hc     *http.Client
+	log    *slog.Logger
+	auth   session
+	closed atomic.Bool
 	// bg tracks the client's own goroutines (shared logons, keep-alive) so
 	// that Close leaves none behind.
 	bg sync.WaitGroup
@@ -210,13 +210,9 @@ func (c *Client) Format() Format { return c.cfg.format }
 // connections. Calls made after Close fail with ErrClosed. Close is safe to
 // call more than once.
 func (c *Client) Close() error {
-	c.closeMu.Lock()
-	if c.closed {
-		c.closeMu.Unlock()
+	if c.closed.Swap(true) {
 		return nil
 	}
-	c.closed = true
-	c.closeMu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -239,11 +235,7 @@ func (c *Client) Close() error {
 	return err
 }
 
-func (c *Client) isClosed() bool {
-	c.closeMu.Lock()
-	defer c.closeMu.Unlock()
-	return c.closed
-}
+func (c *Client) isClosed() bool { return c.closed.Load() }
 
 // restyLogger routes resty's own messages to the client's logger at debug
 // level, so that resty never writes to stderr by itself.
