@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type session struct {
 	gen      uint64
 	borrowed bool // the token came from WithSessionID
 	inflight *logonCall
+
+	// workedGen is the newest generation that got an answer other than
+	// 401: a session that worked and then gets a 401 has expired.
+	workedGen atomic.Uint64
 
 	kaStop context.CancelFunc // stops the keep-alive; nil when not running
 	last   time.Time          // when the session was last used
@@ -89,6 +94,20 @@ func (s *session) renew(ctx context.Context, gen uint64) error {
 	s.mu.Unlock()
 	return s.wait(ctx, call)
 }
+
+// markWorked records that the session of generation gen answered a request.
+func (s *session) markWorked(gen uint64) {
+	for {
+		cur := s.workedGen.Load()
+		if cur >= gen || s.workedGen.CompareAndSwap(cur, gen) {
+			return
+		}
+	}
+}
+
+// worked reports whether the session of generation gen ever answered a
+// request with something other than 401.
+func (s *session) worked(gen uint64) bool { return s.workedGen.Load() >= gen }
 
 // renewedSince reports whether the session has been replaced since the
 // token of generation gen was handed out.

@@ -67,10 +67,11 @@ func runCampaign(t *testing.T, retry vem.RetryPolicy) campaignResult {
 	})
 
 	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		res  campaignResult
-		wg   sync.WaitGroup
+		next          atomic.Int64
+		okSinceExpiry atomic.Int64
+		mu            sync.Mutex
+		res           campaignResult
+		wg            sync.WaitGroup
 	)
 	for range campaignWorkers {
 		wg.Add(1)
@@ -81,7 +82,14 @@ func runCampaign(t *testing.T, retry vem.RetryPolicy) campaignResult {
 				if i > campaignCalls {
 					return
 				}
+				// Expire every session every campaignExpireEach calls, once the
+				// session in use has served some calls: EM only ever expires
+				// a session that worked (it expires idle ones).
 				if i%campaignExpireEach == 0 && i < campaignCalls-campaignExpireEach/2 {
+					for wait := time.Now(); okSinceExpiry.Load() < 10 && time.Since(wait) < 10*time.Second; {
+						time.Sleep(time.Millisecond)
+					}
+					okSinceExpiry.Store(0)
 					s.ExpireSessions()
 				}
 				id := ids[int(i)%len(ids)]
@@ -95,6 +103,7 @@ func runCampaign(t *testing.T, retry vem.RetryPolicy) campaignResult {
 						res.errs = append(res.errs, fmt.Errorf("call %d: wrong entity for %s: %+v", i, id, ts))
 					} else {
 						res.ok++
+						okSinceExpiry.Add(1)
 					}
 				case isTyped(err):
 					if ts != nil {

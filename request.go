@@ -76,10 +76,14 @@ func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.He
 	if c.isClosed() {
 		return nil, ErrClosed
 	}
-	// A call causes at most one new logon. A 401 met with a token that
-	// another caller has already replaced (the session expired again while
-	// this call was in flight) is answered by retrying with the newer token,
-	// at most maxAuthRetries times in all: never a loop.
+	// The session rule. A 401 is answered by logging on again, shared with
+	// every caller that met the same expired session, and repeating the call.
+	// A 401 on a session that has never answered anything else, right after
+	// this call logged on, is a refusal, not an expiry: it is returned. A 401
+	// met with a token that has been replaced meanwhile, or on a session that
+	// worked before (it expired again while the call was in flight), is
+	// answered with the current session. A call retries at most
+	// maxAuthRetries times: never a loop.
 	const maxAuthRetries = 3
 	renewed, authRetries := false, 0
 	for {
@@ -95,8 +99,11 @@ func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.He
 		if err != nil {
 			return nil, err
 		}
+		if tok != "" && resp.status != http.StatusUnauthorized {
+			c.auth.markWorked(gen)
+		}
 		if resp.status == http.StatusUnauthorized && tok != "" && !r.noRelogon && c.auth.canRenew() &&
-			authRetries < maxAuthRetries && (!renewed || c.auth.renewedSince(gen)) {
+			authRetries < maxAuthRetries && (!renewed || c.auth.renewedSince(gen) || c.auth.worked(gen)) {
 			resp.release()
 			authRetries++
 			if !c.auth.renewedSince(gen) {
