@@ -29,8 +29,6 @@ type request struct {
 	// logon marks the logon POST: Basic auth instead of the token, and
 	// retried only when the request was never sent.
 	logon bool
-	// noAuth sends no session token (the unauthenticated API root).
-	noAuth bool
 	// noRelogon turns off the log-on-again-once rule (logout, keep-alive).
 	noRelogon bool
 	// accept overrides the client's wire format when set.
@@ -89,7 +87,7 @@ func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.He
 	for {
 		var tok string
 		var gen uint64
-		if !r.noAuth && !r.logon {
+		if !r.logon {
 			var err error
 			if tok, gen, err = c.auth.current(ctx); err != nil {
 				return nil, err
