@@ -26,7 +26,16 @@ var errEmptyBody = errors.New("empty body")
 // first byte when the type is missing or generic. ok is false for bodies that
 // are neither XML nor JSON (an HTML page, for example).
 func bodyFormat(contentType string, body []byte) (f Format, ok bool) {
-	mt := strings.ToLower(strings.TrimSpace(contentType))
+	// Fast path for what EM sends: "application/xml; charset=utf-8" and
+	// "application/json; charset=utf-8".
+	mt, _, _ := strings.Cut(contentType, ";")
+	switch mt {
+	case "application/json":
+		return FormatJSON, true
+	case "application/xml":
+		return FormatXML, true
+	}
+	mt = strings.ToLower(strings.TrimSpace(contentType))
 	if parsed, _, err := mime.ParseMediaType(contentType); err == nil {
 		mt = parsed
 	}
