@@ -448,54 +448,47 @@ func (s *Server) getTaskSession(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) getJobSession(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	j := s.store.jobSessions[c.id]
-	s.store.mu.RUnlock()
-	if j == nil {
-		s.notFound(w, c, "BackupJobSession")
-		return
-	}
-	s.replyOne(w, c, entity, j.ref(),
-		func(w *xmlWriter, ns nsMode) { s.render.jobSessionXML(w, j, ns) },
-		func(w *jsonWriter) { s.render.jobSessionJSON(w, j) })
+	getStored(s, w, r, c, "BackupJobSession", s.store.jobSessions,
+		func(j *jobSessionRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
+			return func(w *xmlWriter, ns nsMode) { s.render.jobSessionXML(w, j, ns) },
+				func(w *jsonWriter) { s.render.jobSessionJSON(w, j) }
+		})
 }
 
 func (s *Server) getServer(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	b := s.store.servers[c.id]
-	s.store.mu.RUnlock()
-	if b == nil {
-		s.notFound(w, c, "BackupServer")
-		return
-	}
-	s.replyOne(w, c, entity, b.ref(),
-		func(w *xmlWriter, ns nsMode) { s.render.serverXML(w, b, ns) },
-		func(w *jsonWriter) { s.render.serverJSON(w, b) })
+	getStored(s, w, r, c, "BackupServer", s.store.servers,
+		func(b *serverRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
+			return func(w *xmlWriter, ns nsMode) { s.render.serverXML(w, b, ns) },
+				func(w *jsonWriter) { s.render.serverJSON(w, b) }
+		})
 }
 
 func (s *Server) getRestorePoint(w http.ResponseWriter, r *http.Request, c *call) {
+	getStored(s, w, r, c, "VmRestorePoint", s.store.restorePoints,
+		func(p *restorePointRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
+			return func(w *xmlWriter, ns nsMode) { s.render.restorePointXML(w, p, ns) },
+				func(w *jsonWriter) { s.render.restorePointJSON(w, p) }
+		})
+}
+
+// getStored answers GET of a stored object of the given kind: its
+// reference, or its entity with format=Entity, or 404. m is read under the
+// store's lock; render gives the entity's XML and JSON writers.
+func getStored[T interface{ ref() refDoc }](s *Server, w http.ResponseWriter, r *http.Request, c *call, kind string,
+	m map[string]T, render func(T) (func(*xmlWriter, nsMode), func(*jsonWriter))) {
 	entity, ok := s.wantEntity(w, r, c)
 	if !ok {
 		return
 	}
 	s.store.mu.RLock()
-	p := s.store.restorePoints[c.id]
+	v, found := m[c.id]
 	s.store.mu.RUnlock()
-	if p == nil {
-		s.notFound(w, c, "VmRestorePoint")
+	if !found {
+		s.notFound(w, c, kind)
 		return
 	}
-	s.replyOne(w, c, entity, p.ref(),
-		func(w *xmlWriter, ns nsMode) { s.render.restorePointXML(w, p, ns) },
-		func(w *jsonWriter) { s.render.restorePointJSON(w, p) })
+	entXML, entJSON := render(v)
+	s.replyOne(w, c, entity, v.ref(), entXML, entJSON)
 }
 
 // replyOne answers a single resource as entity or reference.
