@@ -51,21 +51,21 @@ func (s *BackupJobSession) AlternateLink() (Link, bool) {
 
 // TaskSessionsLink returns the link to the list of the job session's task
 // sessions (Rel Down, Type BackupTaskSessionReferenceList); see also
-// Client.BackupSessionTaskSessions.
+// Client.ListBackupJobSessionTaskSessions.
 func (s *BackupJobSession) TaskSessionsLink() (Link, bool) {
 	return s.Links.Find(RelDown, TypeBackupTaskSessionReferenceList)
 }
 
-// RestorePointLink returns the link to the restore point the job session
+// JobRestorePointLink returns the link to the job-level restore point the job session
 // produced (Rel Related, Type RestorePointReference), once there is one.
-func (s *BackupJobSession) RestorePointLink() (Link, bool) {
+func (s *BackupJobSession) JobRestorePointLink() (Link, bool) {
 	return s.Links.Find(RelRelated, TypeRestorePointReference)
 }
 
-// GetBackupSession reads one backup job session as an entity:
+// GetBackupJobSession reads one backup job session as an entity:
 // GET /api/backupSessions/{ID}?format=Entity. id is a GUID, a
 // BackupJobSession UID, or the ID() of a link to it.
-func (c *Client) GetBackupSession(ctx context.Context, id string) (*BackupJobSession, error) {
+func (c *Client) GetBackupJobSession(ctx context.Context, id string) (*BackupJobSession, error) {
 	guid, err := ParseID(KindBackupJobSession, id)
 	if err != nil {
 		return nil, err
@@ -73,11 +73,11 @@ func (c *Client) GetBackupSession(ctx context.Context, id string) (*BackupJobSes
 	return getEntity[BackupJobSession, jobSessionWire](ctx, c, "/api/backupSessions/"+guid, KindBackupJobSession+" "+guid)
 }
 
-// BackupSessionTaskSessions lists the task sessions of one job session as
+// ListBackupJobSessionTaskSessions lists the task sessions of one job session as
 // references: GET /api/backupSessions/{ID}/taskSessions. Read a task
 // session itself with GetBackupTaskSession(ctx, ref.UID.String()) or
 // FollowLink.
-func (c *Client) BackupSessionTaskSessions(ctx context.Context, jobSessionID string) ([]EntityRef, error) {
+func (c *Client) ListBackupJobSessionTaskSessions(ctx context.Context, jobSessionID string) ([]EntityRef, error) {
 	guid, err := ParseID(KindBackupJobSession, jobSessionID)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ type jobSessionWire struct {
 	Name            string   `xml:"Name,attr" json:"Name"`
 	UID             string   `xml:"UID,attr" json:"UID"`
 	Links           Links    `xml:"Links>Link" json:"Links"`
-	JobUid          string   `xml:"JobUid" json:"JobUid"`
+	JobUID          string   `xml:"JobUid" json:"JobUid"`
 	JobName         string   `xml:"JobName" json:"JobName"`
 	JobType         string   `xml:"JobType" json:"JobType"`
 	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
@@ -118,7 +118,7 @@ func (w *jobSessionWire) toPublic() (*BackupJobSession, error) {
 	}
 	return &BackupJobSession{
 		UID: UID(w.UID), Name: w.Name, Href: w.Href,
-		JobUID: UID(w.JobUid), JobName: w.JobName, JobType: w.JobType,
+		JobUID: UID(w.JobUID), JobName: w.JobName, JobType: w.JobType,
 		CreationTime: created, EndTime: ended,
 		State: State(w.State), Result: Result(w.Result),
 		Progress: w.Progress, IsRetry: w.IsRetry, FailureMessage: w.FailureMessage,

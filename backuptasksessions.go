@@ -11,7 +11,7 @@ const (
 	KindBackupTaskSession = "BackupTaskSession"
 	KindBackupJobSession  = "BackupJobSession"
 	KindBackupServer      = "BackupServer"
-	KindVmRestorePoint    = "VmRestorePoint"
+	KindVMRestorePoint    = "VmRestorePoint"
 )
 
 // Link types that point at a task session's related resources.
@@ -19,7 +19,7 @@ const (
 	TypeBackupServerReference      = "BackupServerReference"
 	TypeBackupJobSessionReference  = "BackupJobSessionReference"
 	TypeBackupTaskSessionReference = "BackupTaskSessionReference"
-	TypeVmRestorePoint             = "VmRestorePoint"
+	TypeVMRestorePoint             = "VmRestorePoint"
 )
 
 // BackupTaskSession is one VM's task inside a backup job session: the
@@ -27,7 +27,7 @@ const (
 type BackupTaskSession struct {
 	UID           UID    // urn:veeam:BackupTaskSession:<GUID>
 	Name          string // "<VM>@<start time>"
-	VmDisplayName string
+	VMDisplayName string
 	Href          string    // the entity's own URL, as EM wrote it
 	JobSessionUID UID       // urn:veeam:BackupJobSession:<GUID>
 	CreationTime  time.Time // UTC; wire name CreationTimeUTC
@@ -36,7 +36,7 @@ type BackupTaskSession struct {
 	Result        Result
 	Reason        string // why the task warned or failed; often empty
 	TotalSize     int64  // bytes
-	VmUID         string // wire name VmUid, e.g. urn:VMware:Vm:<root>.vm-91826; newer EM only
+	VMUID         string // wire name VmUid, e.g. urn:VMware:Vm:<root>.vm-91826; newer EM only
 	Links         Links
 }
 
@@ -67,11 +67,11 @@ func (s *BackupTaskSession) AlternateLink() (Link, bool) {
 	return s.Links.Find(RelAlternate, "")
 }
 
-// RestorePointLink returns the link to the VM restore point the task
+// VMRestorePointLink returns the link to the VM restore point the task
 // produced (Rel Related, Type VmRestorePoint). EM adds it only once a
 // restore point exists.
-func (s *BackupTaskSession) RestorePointLink() (Link, bool) {
-	return s.Links.Find(RelRelated, TypeVmRestorePoint)
+func (s *BackupTaskSession) VMRestorePointLink() (Link, bool) {
+	return s.Links.Find(RelRelated, TypeVMRestorePoint)
 }
 
 // GetBackupTaskSession reads one backup task session as an entity:
@@ -96,16 +96,16 @@ type taskSessionWire struct {
 	Href            string   `xml:"Href,attr" json:"Href"`
 	Name            string   `xml:"Name,attr" json:"Name"`
 	UID             string   `xml:"UID,attr" json:"UID"`
-	VmDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
+	VMDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
 	Links           Links    `xml:"Links>Link" json:"Links"`
-	JobSessionUid   string   `xml:"JobSessionUid" json:"JobSessionUid"`
+	JobSessionUID   string   `xml:"JobSessionUid" json:"JobSessionUid"`
 	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
 	EndTimeUTC      string   `xml:"EndTimeUTC" json:"EndTimeUTC"`
 	State           string   `xml:"State" json:"State"`
 	Result          string   `xml:"Result" json:"Result"`
 	Reason          string   `xml:"Reason" json:"Reason"`
 	TotalSize       int64    `xml:"TotalSize" json:"TotalSize"`
-	VmUid           string   `xml:"VmUid" json:"VmUid"`
+	VMUID           string   `xml:"VmUid" json:"VmUid"`
 }
 
 func (w *taskSessionWire) toPublic() (*BackupTaskSession, error) {
@@ -123,16 +123,16 @@ func (w *taskSessionWire) toPublic() (*BackupTaskSession, error) {
 	return &BackupTaskSession{
 		UID:           UID(w.UID),
 		Name:          w.Name,
-		VmDisplayName: w.VmDisplayName,
+		VMDisplayName: w.VMDisplayName,
 		Href:          w.Href,
-		JobSessionUID: UID(w.JobSessionUid),
+		JobSessionUID: UID(w.JobSessionUID),
 		CreationTime:  created,
 		EndTime:       ended,
 		State:         State(w.State),
 		Result:        Result(w.Result),
 		Reason:        w.Reason,
 		TotalSize:     w.TotalSize,
-		VmUID:         w.VmUid,
+		VMUID:         w.VMUID,
 		Links:         w.Links,
 	}, nil
 }

@@ -205,7 +205,7 @@ func TestGetBackupTaskSessionRunning(t *testing.T) {
 	assert.Zero(t, s.Duration())
 	assert.Len(t, s.Links, 3)
 
-	_, ok := s.RestorePointLink()
+	_, ok := s.VMRestorePointLink()
 	assert.False(t, ok, "no restore point yet")
 	l, ok := s.BackupServerLink()
 	require.True(t, ok)
@@ -231,7 +231,7 @@ func TestBackupTaskSessionLinkHelpers(t *testing.T) {
 		{"backup server", s.BackupServerLink, RelUp, TypeBackupServerReference, "enterprise01.tech.local", "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"},
 		{"job session", s.JobSessionLink, RelUp, TypeBackupJobSessionReference, "vCD Job Template@2025-10-11 20:00:04", "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"},
 		{"alternate", s.AlternateLink, RelAlternate, TypeBackupTaskSessionReference, "AnT_VM2@2025-10-11 20:06:09", seedGUID},
-		{"restore point", s.RestorePointLink, RelRelated, TypeVmRestorePoint, "AnT_VM2-bFpa@2025-10-11 20:06:23", "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"},
+		{"restore point", s.VMRestorePointLink, RelRelated, TypeVMRestorePoint, "AnT_VM2-bFpa@2025-10-11 20:06:23", "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,11 +256,11 @@ func TestBackupTaskSessionLinkHelpers(t *testing.T) {
 
 	// Only a VmRestorePoint counts as the restore point.
 	other := BackupTaskSession{Links: Links{{Rel: RelRelated, Type: "RestorePointReference", Href: "https://localhost:9398/api/restorePoints/a5eed1d4-cf03-4ab5-bc63-deffcfeb728c"}}}
-	_, ok = other.RestorePointLink()
+	_, ok = other.VMRestorePointLink()
 	assert.False(t, ok)
 
 	var empty BackupTaskSession
-	for _, get := range []func() (Link, bool){empty.BackupServerLink, empty.JobSessionLink, empty.AlternateLink, empty.RestorePointLink} {
+	for _, get := range []func() (Link, bool){empty.BackupServerLink, empty.JobSessionLink, empty.AlternateLink, empty.VMRestorePointLink} {
 		_, ok := get()
 		assert.False(t, ok)
 	}

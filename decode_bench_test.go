@@ -20,16 +20,16 @@ type plainEntity struct {
 	Href            string    `xml:"Href,attr" json:"Href"`
 	Name            string    `xml:"Name,attr" json:"Name"`
 	UID             string    `xml:"UID,attr" json:"UID"`
-	VmDisplayName   string    `xml:"VmDisplayName,attr" json:"VmDisplayName"`
+	VMDisplayName   string    `xml:"VmDisplayName,attr" json:"VmDisplayName"`
 	Links           []Link    `xml:"Links>Link" json:"Links"`
-	JobSessionUid   string    `xml:"JobSessionUid" json:"JobSessionUid"`
+	JobSessionUID   string    `xml:"JobSessionUid" json:"JobSessionUid"`
 	CreationTimeUTC time.Time `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
 	EndTimeUTC      time.Time `xml:"EndTimeUTC" json:"EndTimeUTC"`
 	State           string    `xml:"State" json:"State"`
 	Result          string    `xml:"Result" json:"Result"`
 	Reason          string    `xml:"Reason" json:"Reason"`
 	TotalSize       int64     `xml:"TotalSize" json:"TotalSize"`
-	VmUid           string    `xml:"VmUid" json:"VmUid"`
+	VMUID           string    `xml:"VmUid" json:"VmUid"`
 }
 
 type plainPage struct {

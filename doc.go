@@ -47,14 +47,14 @@
 //	if err != nil {
 //		return err
 //	}
-//	fmt.Println(ts.VmDisplayName, ts.State, ts.Result, ts.TotalSize)
+//	fmt.Println(ts.VMDisplayName, ts.State, ts.Result, ts.TotalSize)
 //
 // Getters take a bare GUID or a full UID of the right kind
 // ("urn:veeam:BackupTaskSession:<GUID>") and return entities
 // (?format=Entity). Related resources are reached through links:
 //
 //	if l, ok := ts.JobSessionLink(); ok {
-//		js, err := c.GetBackupSession(ctx, l.ID())
+//		js, err := c.GetBackupJobSession(ctx, l.ID())
 //		...
 //	}
 //

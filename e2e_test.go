@@ -33,7 +33,7 @@ func assertSeed(t *testing.T, ts *vem.BackupTaskSession) {
 	t.Helper()
 	assert.Equal(t, vem.UID("urn:veeam:BackupTaskSession:"+seedID), ts.UID)
 	assert.Equal(t, "AnT_VM2@2025-10-11 20:06:09", ts.Name)
-	assert.Equal(t, "AnT_VM2", ts.VmDisplayName)
+	assert.Equal(t, "AnT_VM2", ts.VMDisplayName)
 	assert.Equal(t, vem.UID("urn:veeam:BackupJobSession:0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"), ts.JobSessionUID)
 	assert.Equal(t, time.Date(2025, 10, 11, 20, 6, 9, 627e6, time.UTC), ts.CreationTime)
 	assert.Equal(t, time.Date(2025, 10, 11, 20, 7, 9, 347e6, time.UTC), ts.EndTime)
@@ -41,7 +41,7 @@ func assertSeed(t *testing.T, ts *vem.BackupTaskSession) {
 	assert.Equal(t, vem.ResultSuccess, ts.Result)
 	assert.Equal(t, "", ts.Reason)
 	assert.Equal(t, int64(12884901888), ts.TotalSize)
-	assert.Equal(t, "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826", ts.VmUID)
+	assert.Equal(t, "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826", ts.VMUID)
 	require.Len(t, ts.Links, 4)
 	for _, tc := range []struct {
 		get  func() (vem.Link, bool)
@@ -51,7 +51,7 @@ func assertSeed(t *testing.T, ts *vem.BackupTaskSession) {
 		{ts.BackupServerLink, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "enterprise01.tech.local"},
 		{ts.JobSessionLink, "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "vCD Job Template@2025-10-11 20:00:04"},
 		{ts.AlternateLink, seedID, "AnT_VM2@2025-10-11 20:06:09"},
-		{ts.RestorePointLink, "a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "AnT_VM2-bFpa@2025-10-11 20:06:23"},
+		{ts.VMRestorePointLink, "a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "AnT_VM2-bFpa@2025-10-11 20:06:23"},
 	} {
 		l, ok := tc.get()
 		require.True(t, ok)
@@ -234,7 +234,7 @@ func TestE2ERelatedResources(t *testing.T) {
 	var js vem.BackupJobSession
 	require.NoError(t, c.FollowLink(ctx, l, &js))
 	assert.Equal(t, "vCD Job Template@2025-10-11 20:00:04", js.Name)
-	js2, err := c.GetBackupSession(ctx, l.ID())
+	js2, err := c.GetBackupJobSession(ctx, l.ID())
 	require.NoError(t, err)
 	assert.Equal(t, js.UID, js2.UID)
 
@@ -243,8 +243,8 @@ func TestE2ERelatedResources(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "enterprise01.tech.local", srv.Name)
 
-	l, _ = ts.RestorePointLink()
-	rp, err := c.GetVmRestorePoint(ctx, l.ID())
+	l, _ = ts.VMRestorePointLink()
+	rp, err := c.GetVMRestorePoint(ctx, l.ID())
 	require.NoError(t, err)
 	assert.Equal(t, "AnT_VM2-bFpa@2025-10-11 20:06:23", rp.Name)
 
@@ -253,7 +253,7 @@ func TestE2ERelatedResources(t *testing.T) {
 	require.NoError(t, c.FollowLink(ctx, l, &ref))
 	assert.Equal(t, "BackupTaskSessionReference", ref.Type)
 
-	refs, err := c.BackupSessionTaskSessions(ctx, js.UID.String())
+	refs, err := c.ListBackupJobSessionTaskSessions(ctx, js.UID.String())
 	require.NoError(t, err)
 	found := false
 	for _, r := range refs {
@@ -301,7 +301,7 @@ func TestE2EQueryFilters(t *testing.T) {
 						return (ts.Result == vem.ResultFailed || ts.Result == vem.ResultWarning) && !ts.CreationTime.Before(since)
 					}},
 				{"big", vem.Gt("TotalSize", int64(1)<<32), func(ts *vem.BackupTaskSession) bool { return ts.TotalSize > 1<<32 }},
-				{"vm", vem.Eq("VmDisplayName", "AnT_VM2"), func(ts *vem.BackupTaskSession) bool { return ts.VmDisplayName == "AnT_VM2" }},
+				{"vm", vem.Eq("VmDisplayName", "AnT_VM2"), func(ts *vem.BackupTaskSession) bool { return ts.VMDisplayName == "AnT_VM2" }},
 				{"running", vem.Ne("State", vem.StateCompleted), func(ts *vem.BackupTaskSession) bool { return ts.State != vem.StateCompleted }},
 			}
 			for _, tc := range cases {
@@ -322,7 +322,7 @@ func TestE2EQueryFilters(t *testing.T) {
 			var jobName string
 			for _, ts := range all {
 				if l, ok := ts.JobSessionLink(); ok {
-					js, err := c.GetBackupSession(ctx, l.ID())
+					js, err := c.GetBackupJobSession(ctx, l.ID())
 					require.NoError(t, err)
 					if js.JobName != "" && containsAny(js.JobName, ` "`) {
 						jobName = js.JobName

@@ -32,7 +32,7 @@ func Example() {
 	}
 	fmt.Println(s.UID)
 	fmt.Println(s.Name)
-	fmt.Println(s.VmDisplayName, s.State, s.Result, s.State.Finished())
+	fmt.Println(s.VMDisplayName, s.State, s.Result, s.State.Finished())
 	fmt.Println(s.CreationTime, s.Duration())
 	fmt.Println(s.TotalSize>>30, "GiB")
 	// Output:
@@ -67,7 +67,7 @@ func ExampleBackupTaskSession_links() {
 	if l, ok := s.AlternateLink(); ok {
 		fmt.Println("reference:    ", l.Type, l.ID())
 	}
-	if l, ok := s.RestorePointLink(); ok {
+	if l, ok := s.VMRestorePointLink(); ok {
 		fmt.Println("restore point:", l.Name, l.ID())
 	} else {
 		fmt.Println("no restore point yet")

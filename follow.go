@@ -12,7 +12,7 @@ import (
 // FollowLink reads the target of a link and decodes it into v.
 //
 // v may be a *BackupTaskSession, *BackupJobSession, *BackupServer or
-// *VmRestorePoint (the target is requested as an entity, adding
+// *VMRestorePoint (the target is requested as an entity, adding
 // format=Entity when the link points at a reference, and checked to be of
 // that kind), an *EntityRef (the target's reference representation), a
 // *[]EntityRef (a reference list such as a job session's task sessions), or
@@ -67,8 +67,8 @@ func (c *Client) FollowLink(ctx context.Context, l Link, v any) error {
 		return followEntity[BackupJobSession, jobSessionWire](ctx, c, p, query, resource, t)
 	case *BackupServer:
 		return followEntity[BackupServer, backupServerWire](ctx, c, p, query, resource, t)
-	case *VmRestorePoint:
-		return followEntity[VmRestorePoint, vmRestorePointWire](ctx, c, p, query, resource, t)
+	case *VMRestorePoint:
+		return followEntity[VMRestorePoint, vmRestorePointWire](ctx, c, p, query, resource, t)
 	}
 	return c.getInto(ctx, p, query, resource, func(ct string, body []byte) error {
 		return decodeWire(ct, body, v)

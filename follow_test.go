@@ -39,7 +39,7 @@ func TestGetBackupSessionSample(t *testing.T) {
 	c, mt := newMockClient(t)
 	installLogon(mt)
 	serveFile(t, mt, mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity", "backupjobsession.xml", "application/xml; charset=utf-8")
-	js, err := c.GetBackupSession(context.Background(), "urn:veeam:BackupJobSession:A057C2C3-F3BD-4AB4-9FB7-24058CCCB4F6")
+	js, err := c.GetBackupJobSession(context.Background(), "urn:veeam:BackupJobSession:A057C2C3-F3BD-4AB4-9FB7-24058CCCB4F6")
 	require.NoError(t, err)
 	assert.Equal(t, UID("urn:veeam:BackupJobSession:a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6"), js.UID)
 	assert.Equal(t, "Backup Job 3@2025-09-24 20:00:09", js.Name)
@@ -62,7 +62,7 @@ func TestGetBackupSessionSample(t *testing.T) {
 	l, ok = js.TaskSessionsLink()
 	require.True(t, ok)
 	assert.Equal(t, "https://localhost:9398/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", l.Href)
-	l, ok = js.RestorePointLink()
+	l, ok = js.JobRestorePointLink()
 	require.True(t, ok)
 	assert.Equal(t, "a5eed1d4-cf03-4ab5-bc63-deffcfeb728c", l.ID())
 	_, ok = js.AlternateLink()
@@ -90,15 +90,15 @@ func TestGetBackupServerSample(t *testing.T) {
 	assert.True(t, ok)
 }
 
-func TestGetVmRestorePointSample(t *testing.T) {
+func TestGetVMRestorePointSample(t *testing.T) {
 	c, mt := newMockClient(t)
 	installLogon(mt)
 	serveFile(t, mt, mockBase+"/api/vmRestorePoints/6c958531-3177-4055-b0ce-dc4ef1ce6433", "format=Entity", "vmrestorepoint.xml", "application/xml")
-	p, err := c.GetVmRestorePoint(context.Background(), "6c958531-3177-4055-b0ce-dc4ef1ce6433")
+	p, err := c.GetVMRestorePoint(context.Background(), "6c958531-3177-4055-b0ce-dc4ef1ce6433")
 	require.NoError(t, err)
 	assert.Equal(t, "ubuntu88@2025-10-20 20:04:07", p.Name)
-	assert.Equal(t, "ubuntu88", p.VmDisplayName)
-	assert.Equal(t, "ubuntu88", p.VmName)
+	assert.Equal(t, "ubuntu88", p.VMDisplayName)
+	assert.Equal(t, "ubuntu88", p.VMName)
 	assert.Equal(t, "Incremental", p.Algorithm)
 	assert.Equal(t, "Increment", p.PointType)
 	assert.Equal(t, "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", p.HierarchyObjRef)
@@ -130,7 +130,7 @@ func TestRelatedGettersJSONBothCasings(t *testing.T) {
 					resp.Header.Set("Content-Type", "application/json; charset=utf-8")
 					return resp, nil
 				})
-			js, err := c.GetBackupSession(context.Background(), "a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6")
+			js, err := c.GetBackupJobSession(context.Background(), "a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6")
 			require.NoError(t, err)
 			assert.Equal(t, "Backup Job 3", js.JobName)
 			assert.Equal(t, ResultWarning, js.Result)
@@ -147,13 +147,13 @@ func TestRelatedGettersJSONBothCasings(t *testing.T) {
 func TestRelatedGettersRejectBadIDs(t *testing.T) {
 	c, mt := newMockClient(t)
 	ctx := context.Background()
-	_, err := c.GetBackupSession(ctx, "urn:veeam:BackupTaskSession:88322206-a645-4aa3-9228-028ce51e7c0f")
+	_, err := c.GetBackupJobSession(ctx, "urn:veeam:BackupTaskSession:88322206-a645-4aa3-9228-028ce51e7c0f")
 	assert.ErrorIs(t, err, ErrInvalidID)
 	_, err = c.GetBackupServer(ctx, "../logonSessions")
 	assert.ErrorIs(t, err, ErrInvalidID)
-	_, err = c.GetVmRestorePoint(ctx, "")
+	_, err = c.GetVMRestorePoint(ctx, "")
 	assert.ErrorIs(t, err, ErrInvalidID)
-	_, err = c.BackupSessionTaskSessions(ctx, "x?y")
+	_, err = c.ListBackupJobSessionTaskSessions(ctx, "x?y")
 	assert.ErrorIs(t, err, ErrInvalidID)
 	assert.Equal(t, 0, mt.GetTotalCallCount())
 }
@@ -163,7 +163,7 @@ func TestGetterRejectsWrongKind(t *testing.T) {
 	installLogon(mt)
 	// A task session where a job session was asked for.
 	serveFile(t, mt, mockBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "format=Entity", "backuptasksession.xml", "application/xml")
-	_, err := c.GetBackupSession(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
+	_, err := c.GetBackupJobSession(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
 	require.ErrorIs(t, err, ErrDecode)
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
@@ -198,7 +198,7 @@ func TestBackupSessionTaskSessionsJSON(t *testing.T) {
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
 	})
-	refs, err := c.BackupSessionTaskSessions(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
+	refs, err := c.ListBackupJobSessionTaskSessions(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
 	require.NoError(t, err)
 	require.Len(t, refs, 1)
 	assert.Equal(t, "88322206-a645-4aa3-9228-028ce51e7c0f", refs[0].ID())
@@ -253,8 +253,8 @@ func TestFollowLinkTargets(t *testing.T) {
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelUp, Type: TypeBackupServerReference, Href: "https://localhost:9398/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f"}, &srv))
 	assert.Equal(t, 9392, srv.Port)
 	// A link that already carries format=Entity keeps it once.
-	var rp VmRestorePoint
-	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelRelated, Type: TypeVmRestorePoint, Href: "https://localhost:9398/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218?format=Entity"}, &rp))
+	var rp VMRestorePoint
+	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelRelated, Type: TypeVMRestorePoint, Href: "https://localhost:9398/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218?format=Entity"}, &rp))
 	assert.Equal(t, "Incremental", rp.Algorithm)
 	var ts BackupTaskSession
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelAlternate, Href: "https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f"}, &ts))

@@ -59,14 +59,14 @@ func FuzzDecodeBackupServer(f *testing.F) {
 	})
 }
 
-func FuzzDecodeVmRestorePoint(f *testing.F) {
+func FuzzDecodeVMRestorePoint(f *testing.F) {
 	addSeeds(f, "vmrestorepoint.xml")
 	f.Fuzz(func(t *testing.T, body []byte, json bool) {
 		var w vmRestorePointWire
 		if decodeWire(contentType(json), body, &w) != nil {
 			return
 		}
-		if p, err := w.toPublic(); err == nil && p.UID.Kind() != KindVmRestorePoint {
+		if p, err := w.toPublic(); err == nil && p.UID.Kind() != KindVMRestorePoint {
 			t.Fatalf("accepted a %q UID", p.UID)
 		}
 	})

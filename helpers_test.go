@@ -270,7 +270,7 @@ func wantSeed() *BackupTaskSession {
 	return &BackupTaskSession{
 		UID:           seedUID,
 		Name:          "AnT_VM2@2025-10-11 20:06:09",
-		VmDisplayName: "AnT_VM2",
+		VMDisplayName: "AnT_VM2",
 		Href:          "https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f?format=Entity",
 		JobSessionUID: "urn:veeam:BackupJobSession:0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c",
 		CreationTime:  time.Date(2025, 10, 11, 20, 6, 9, 627_000_000, time.UTC),
@@ -279,7 +279,7 @@ func wantSeed() *BackupTaskSession {
 		Result:        ResultSuccess,
 		Reason:        "",
 		TotalSize:     12884901888,
-		VmUID:         "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
+		VMUID:         "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
 		Links: Links{
 			{Rel: "Up", Type: "BackupServerReference", Href: "https://localhost:9398/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f", Name: "enterprise01.tech.local"},
 			{Rel: "Up", Type: "BackupJobSessionReference", Href: "https://localhost:9398/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", Name: "vCD Job Template@2025-10-11 20:00:04"},

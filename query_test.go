@@ -196,7 +196,7 @@ func TestQueryBackupTaskSessionsPaging(t *testing.T) {
 					require.Equal(t, UID("urn:veeam:BackupTaskSession:"+taskGUID(i)), ts.UID, "order")
 					require.Equal(t, int64(i), ts.TotalSize)
 					require.Equal(t, ResultFailed, ts.Result)
-					require.Equal(t, fmt.Sprintf("vm%d", ts.TotalSize), ts.VmDisplayName)
+					require.Equal(t, fmt.Sprintf("vm%d", ts.TotalSize), ts.VMDisplayName)
 				}
 				assert.Equal(t, int32(tc.wantRequests), ps.requests.Load())
 				assert.Equal(t, int32(1), ps.logons.Load())

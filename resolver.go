@@ -46,9 +46,9 @@ func (c *Client) NewResolver(concurrency int) *Resolver {
 }
 
 // BackupSession returns the job session with the given ID (see
-// Client.GetBackupSession), reading it only once.
+// Client.GetBackupJobSession), reading it only once.
 func (r *Resolver) BackupSession(ctx context.Context, id string) (*BackupJobSession, error) {
-	return resolve(ctx, r, KindBackupJobSession, id, r.c.GetBackupSession)
+	return resolve(ctx, r, KindBackupJobSession, id, r.c.GetBackupJobSession)
 }
 
 // BackupServer returns the backup server with the given ID (see
@@ -57,10 +57,10 @@ func (r *Resolver) BackupServer(ctx context.Context, id string) (*BackupServer, 
 	return resolve(ctx, r, KindBackupServer, id, r.c.GetBackupServer)
 }
 
-// VmRestorePoint returns the VM restore point with the given ID (see
-// Client.GetVmRestorePoint), reading it only once.
-func (r *Resolver) VmRestorePoint(ctx context.Context, id string) (*VmRestorePoint, error) {
-	return resolve(ctx, r, KindVmRestorePoint, id, r.c.GetVmRestorePoint)
+// VMRestorePoint returns the VM restore point with the given ID (see
+// Client.GetVMRestorePoint), reading it only once.
+func (r *Resolver) VMRestorePoint(ctx context.Context, id string) (*VMRestorePoint, error) {
+	return resolve(ctx, r, KindVMRestorePoint, id, r.c.GetVMRestorePoint)
 }
 
 // JobSessionOf returns the job session of a task session, from its

@@ -105,7 +105,7 @@ func TestTLSVerificationOnByDefault(t *testing.T) {
 	require.NoError(t, err)
 	ts, err := c.GetBackupTaskSession(context.Background(), seedID)
 	require.NoError(t, err)
-	assert.Equal(t, "AnT_VM2", ts.VmDisplayName)
+	assert.Equal(t, "AnT_VM2", ts.VMDisplayName)
 	require.NoError(t, c.Close())
 }
 

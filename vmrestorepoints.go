@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// VmRestorePoint is one VM's restore point: the entity representation of
+// VMRestorePoint is one VM's restore point: the entity representation of
 // /api/vmRestorePoints/{ID}?format=Entity.
-type VmRestorePoint struct {
+type VMRestorePoint struct {
 	UID             UID // urn:veeam:VmRestorePoint:<GUID>
 	Name            string
 	Href            string
-	VmDisplayName   string
-	VmName          string
+	VMDisplayName   string
+	VMName          string
 	Algorithm       string    // Full, Incremental, ...
 	PointType       string    // Full, Increment, ...
 	HierarchyObjRef string    // urn:VMware:Vm:<root>.vm-<n>
@@ -23,37 +23,37 @@ type VmRestorePoint struct {
 
 // BackupServerLink returns the link to the backup server that holds the
 // restore point (Rel Up, Type BackupServerReference).
-func (p *VmRestorePoint) BackupServerLink() (Link, bool) {
+func (p *VMRestorePoint) BackupServerLink() (Link, bool) {
 	return p.Links.Find(RelUp, TypeBackupServerReference)
 }
 
 // RestorePointLink returns the link to the job-level restore point this VM
 // restore point belongs to (Rel Up, Type RestorePointReference).
-func (p *VmRestorePoint) RestorePointLink() (Link, bool) {
+func (p *VMRestorePoint) RestorePointLink() (Link, bool) {
 	return p.Links.Find(RelUp, TypeRestorePointReference)
 }
 
 // BackupFileLink returns the link to the backup file that stores the restore
 // point (Rel Up, Type BackupFileReference).
-func (p *VmRestorePoint) BackupFileLink() (Link, bool) {
+func (p *VMRestorePoint) BackupFileLink() (Link, bool) {
 	return p.Links.Find(RelUp, "BackupFileReference")
 }
 
 // AlternateLink returns the link to the restore point's reference
 // representation (Rel Alternate).
-func (p *VmRestorePoint) AlternateLink() (Link, bool) {
+func (p *VMRestorePoint) AlternateLink() (Link, bool) {
 	return p.Links.Find(RelAlternate, "")
 }
 
-// GetVmRestorePoint reads one VM restore point as an entity:
+// GetVMRestorePoint reads one VM restore point as an entity:
 // GET /api/vmRestorePoints/{ID}?format=Entity. id is a GUID, a
 // VmRestorePoint UID, or the ID() of a link to it.
-func (c *Client) GetVmRestorePoint(ctx context.Context, id string) (*VmRestorePoint, error) {
-	guid, err := ParseID(KindVmRestorePoint, id)
+func (c *Client) GetVMRestorePoint(ctx context.Context, id string) (*VMRestorePoint, error) {
+	guid, err := ParseID(KindVMRestorePoint, id)
 	if err != nil {
 		return nil, err
 	}
-	return getEntity[VmRestorePoint, vmRestorePointWire](ctx, c, "/api/vmRestorePoints/"+guid, KindVmRestorePoint+" "+guid)
+	return getEntity[VMRestorePoint, vmRestorePointWire](ctx, c, "/api/vmRestorePoints/"+guid, KindVMRestorePoint+" "+guid)
 }
 
 type vmRestorePointWire struct {
@@ -62,26 +62,26 @@ type vmRestorePointWire struct {
 	Href            string   `xml:"Href,attr" json:"Href"`
 	Name            string   `xml:"Name,attr" json:"Name"`
 	UID             string   `xml:"UID,attr" json:"UID"`
-	VmDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
+	VMDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
 	Links           Links    `xml:"Links>Link" json:"Links"`
 	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
-	VmName          string   `xml:"VmName" json:"VmName"`
+	VMName          string   `xml:"VmName" json:"VmName"`
 	Algorithm       string   `xml:"Algorithm" json:"Algorithm"`
 	PointType       string   `xml:"PointType" json:"PointType"`
 	HierarchyObjRef string   `xml:"HierarchyObjRef" json:"HierarchyObjRef"`
 }
 
-func (w *vmRestorePointWire) toPublic() (*VmRestorePoint, error) {
-	if err := checkKind(w.XMLName, w.Type, w.UID, KindVmRestorePoint); err != nil {
+func (w *vmRestorePointWire) toPublic() (*VMRestorePoint, error) {
+	if err := checkKind(w.XMLName, w.Type, w.UID, KindVMRestorePoint); err != nil {
 		return nil, err
 	}
 	created, err := parseTime("CreationTimeUTC", w.CreationTimeUTC)
 	if err != nil {
 		return nil, err
 	}
-	return &VmRestorePoint{
+	return &VMRestorePoint{
 		UID: UID(w.UID), Name: w.Name, Href: w.Href,
-		VmDisplayName: w.VmDisplayName, VmName: w.VmName,
+		VMDisplayName: w.VMDisplayName, VMName: w.VMName,
 		Algorithm: w.Algorithm, PointType: w.PointType, HierarchyObjRef: w.HierarchyObjRef,
 		CreationTime: created, Links: w.Links,
 	}, nil

@@ -85,7 +85,7 @@ func TestConcurrentUse(t *testing.T) {
 				case w == 2:
 					srv.AddBackupTaskSession(vem.BackupTaskSession{
 						UID:           vem.UID(fmt.Sprintf("00000000-0000-4000-8000-%012d", i)),
-						VmDisplayName: "concurrent",
+						VMDisplayName: "concurrent",
 						JobSessionUID: vem.UID("urn:veeam:BackupJobSession:" + vemtest.SeedJobSessionID),
 						CreationTime:  testNow.Add(-time.Duration(i) * time.Minute),
 						State:         vem.StateCompleted,

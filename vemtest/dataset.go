@@ -30,7 +30,7 @@ func SeedTaskSession() vem.BackupTaskSession {
 	return vem.BackupTaskSession{
 		UID:           "urn:veeam:BackupTaskSession:" + SeedTaskSessionID,
 		Name:          "AnT_VM2@2025-10-11 20:06:09",
-		VmDisplayName: "AnT_VM2",
+		VMDisplayName: "AnT_VM2",
 		Href:          host + "/backupTaskSessions/" + SeedTaskSessionID + "?format=Entity",
 		JobSessionUID: "urn:veeam:BackupJobSession:" + SeedJobSessionID,
 		CreationTime:  time.Date(2025, 10, 11, 20, 6, 9, 627e6, time.UTC),
@@ -39,12 +39,12 @@ func SeedTaskSession() vem.BackupTaskSession {
 		Result:        vem.ResultSuccess,
 		Reason:        "",
 		TotalSize:     12884901888,
-		VmUID:         "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
+		VMUID:         "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
 		Links: vem.Links{
 			{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: host + "/backupServers/" + SeedBackupServerID, Name: "enterprise01.tech.local"},
 			{Rel: vem.RelUp, Type: vem.TypeBackupJobSessionReference, Href: host + "/backupSessions/" + SeedJobSessionID, Name: "vCD Job Template@2025-10-11 20:00:04"},
 			{Rel: vem.RelAlternate, Type: vem.TypeBackupTaskSessionReference, Href: host + "/backupTaskSessions/" + SeedTaskSessionID, Name: "AnT_VM2@2025-10-11 20:06:09"},
-			{Rel: vem.RelRelated, Type: vem.TypeVmRestorePoint, Href: host + "/vmRestorePoints/" + SeedRestorePointID + "?format=Entity", Name: "AnT_VM2-bFpa@2025-10-11 20:06:23"},
+			{Rel: vem.RelRelated, Type: vem.TypeVMRestorePoint, Href: host + "/vmRestorePoints/" + SeedRestorePointID + "?format=Entity", Name: "AnT_VM2-bFpa@2025-10-11 20:06:23"},
 		},
 	}
 }
@@ -158,10 +158,10 @@ func generate(st *store, now time.Time, n int) {
 			ts := vem.BackupTaskSession{
 				UID:           vem.UID(uidOf(vem.KindBackupTaskSession, randGUID(rng))),
 				Name:          vm + "@" + created.Format(nameTimeLayout),
-				VmDisplayName: vm,
+				VMDisplayName: vm,
 				JobSessionUID: vem.UID(uidOf(vem.KindBackupJobSession, jsID)),
 				CreationTime:  created,
-				VmUID:         vmUID(vcenters[job.server], vm),
+				VMUID:         vmUID(vcenters[job.server], vm),
 			}
 			switch {
 			case running:
@@ -218,13 +218,13 @@ func generate(st *store, now time.Time, n int) {
 				rpName := vm + "@" + rpTime.Format(nameTimeLayout)
 				st.restorePoints[rpID] = &restorePointRec{
 					id: rpID, name: rpName, vmDisplayName: vm, vmName: vm,
-					algorithm: "Incremental", pointType: "Increment", hierarchyObjRef: ts.VmUID,
+					algorithm: "Incremental", pointType: "Increment", hierarchyObjRef: ts.VMUID,
 					serverID: srv.id, serverName: srv.name, created: rpTime,
 				}
 				if js%7 == 3 {
 					st.restorePoints[rpID].algorithm, st.restorePoints[rpID].pointType = "Full", "Full"
 				}
-				ts.Links = append(ts.Links, vem.Link{Rel: vem.RelRelated, Type: vem.TypeVmRestorePoint, Href: base + "/vmRestorePoints/" + rpID + "?format=Entity", Name: rpName})
+				ts.Links = append(ts.Links, vem.Link{Rel: vem.RelRelated, Type: vem.TypeVMRestorePoint, Href: base + "/vmRestorePoints/" + rpID + "?format=Entity", Name: rpName})
 			}
 			st.addTask(ts, false)
 		}

@@ -20,15 +20,15 @@ import (
 type wireTask struct {
 	UID             string
 	Name            string
-	VmDisplayName   string
-	JobSessionUid   string
+	VMDisplayName   string
+	JobSessionUID   string
 	CreationTimeUTC string
 	EndTimeUTC      *string
 	State           string
 	Result          string
 	Reason          string
 	TotalSize       int64
-	VmUid           string
+	VMUID           string
 	Links           vem.Links
 }
 
@@ -59,7 +59,7 @@ func TestDefaultDataset(t *testing.T) {
 	for _, ts := range tasks {
 		states[ts.State]++
 		results[ts.Result]++
-		perJobSession[ts.JobSessionUid]++
+		perJobSession[ts.JobSessionUID]++
 		created, err := time.Parse(time.RFC3339Nano, ts.CreationTimeUTC)
 		require.NoError(t, err)
 		if ts.UID != "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID {
@@ -79,7 +79,7 @@ func TestDefaultDataset(t *testing.T) {
 		if ts.TotalSize > 1<<32 {
 			big++
 		}
-		if _, ok := (&vem.BackupTaskSession{Links: ts.Links}).RestorePointLink(); ok {
+		if _, ok := (&vem.BackupTaskSession{Links: ts.Links}).VMRestorePointLink(); ok {
 			withRP++
 		} else {
 			withoutRP++

@@ -83,11 +83,11 @@ func TestCamelCaseEntity(t *testing.T) {
 	var ts struct {
 		UID             string
 		CreationTimeUTC string
-		VmUid           string
+		VMUID           string
 	}
 	require.NoError(t, json.Unmarshal(r.body, &ts))
 	assert.Equal(t, "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID, ts.UID)
-	assert.Equal(t, "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826", ts.VmUid)
+	assert.Equal(t, "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826", ts.VMUID)
 
 	r = getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
 	assert.Equal(t, []string{"links", "uid", "name", "href", "type"}, jsonKeys(t, r.body))
@@ -254,9 +254,9 @@ func TestJobSessionTaskSessions(t *testing.T) {
 		require.NotEmpty(t, tasks.Refs)
 		total += len(tasks.Refs)
 		for _, tr := range tasks.Refs {
-			var ent struct{ JobSessionUid string }
+			var ent struct{ JobSessionUID string }
 			require.NoError(t, json.Unmarshal(getJSON(t, srv, token, hrefPath(t, tr.Href)+"?format=Entity").body, &ent))
-			assert.Equal(t, js.UID, ent.JobSessionUid)
+			assert.Equal(t, js.UID, ent.JobSessionUID)
 		}
 	}
 	assert.Equal(t, 21, total)
@@ -300,7 +300,7 @@ func TestAddBackupTaskSessionSynthesizesRelated(t *testing.T) {
 	srv.AddBackupTaskSession(vem.BackupTaskSession{
 		UID:           vem.UID("urn:veeam:BackupTaskSession:" + strings.ToUpper(taskID)),
 		Name:          "dbserver01@2025-06-05 01:04:29",
-		VmDisplayName: "dbserver01",
+		VMDisplayName: "dbserver01",
 		CreationTime:  created,
 		EndTime:       created.Add(15 * time.Second),
 		State:         vem.StateCompleted,
@@ -343,7 +343,7 @@ func TestAddBackupTaskSessionSynthesizesRelated(t *testing.T) {
 	srv.AddBackupJobSession(vem.BackupJobSession{UID: vem.UID("urn:veeam:BackupJobSession:" + jsID), Name: "Renamed@2025-06-05 01:03:37",
 		JobName: "Renamed", JobType: "Backup", CreationTime: created, State: vem.StateWorking, Result: vem.ResultNone, Progress: 12})
 	srv.AddBackupServer(vem.BackupServer{UID: vem.UID(bsID), Name: "renamed.tech.local", Port: 9401, Version: "12.0"})
-	srv.AddVmRestorePoint(vem.VmRestorePoint{UID: vem.UID("urn:veeam:VmRestorePoint:" + rpID), Name: "rp", VmDisplayName: "dbserver01", CreationTime: created})
+	srv.AddVMRestorePoint(vem.VMRestorePoint{UID: vem.UID("urn:veeam:VmRestorePoint:" + rpID), Name: "rp", VMDisplayName: "dbserver01", CreationTime: created})
 	js = parseXML(t, get(t, srv, token, "/api/backupSessions/"+jsID+"?format=Entity").body)
 	_, hasEnd := js.child("EndTimeUTC")
 	assert.False(t, hasEnd, "a running job session has no EndTimeUTC")
@@ -365,7 +365,7 @@ func TestAddBackupTaskSessionWithoutLinks(t *testing.T) {
 	const id = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 	srv.AddBackupTaskSession(vem.BackupTaskSession{
 		UID:           id,
-		VmDisplayName: "lonely",
+		VMDisplayName: "lonely",
 		JobSessionUID: "urn:veeam:BackupJobSession:" + vemtest.SeedJobSessionID,
 		CreationTime:  time.Date(2025, 10, 11, 20, 8, 0, 0, time.UTC),
 		State:         vem.StateInProgress,

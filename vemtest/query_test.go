@@ -61,13 +61,13 @@ func fixtureServer(t testing.TB, opts ...vemtest.Option) (*vemtest.Server, strin
 		ts := vem.BackupTaskSession{
 			UID:           vem.UID("urn:veeam:BackupTaskSession:" + tsPrefix + tk.label),
 			Name:          tk.vm + "@" + tk.created.Format("2006-01-02 15:04:05"),
-			VmDisplayName: tk.vm,
+			VMDisplayName: tk.vm,
 			CreationTime:  tk.created,
 			State:         tk.state,
 			Result:        tk.result,
 			Reason:        tk.reason,
 			TotalSize:     tk.size,
-			VmUID:         "urn:VMware:Vm:de28dc43-b8ee-4e17-8e63-3d38b6604033.vm-6222" + tk.label,
+			VMUID:         "urn:VMware:Vm:de28dc43-b8ee-4e17-8e63-3d38b6604033.vm-6222" + tk.label,
 		}
 		ts.Links = vem.Links{
 			{Rel: "Up", Type: "BackupServerReference", Href: "https://localhost:9398/api/backupServers/" + js[1], Name: js[2]},
@@ -99,7 +99,7 @@ type queryJSON struct {
 	}
 	Entities *struct {
 		BackupTaskSessions struct {
-			BackupTaskSessions []struct{ UID, VmDisplayName string }
+			BackupTaskSessions []struct{ UID, VMDisplayName string }
 		}
 	}
 	PagingInfo pagingInfo

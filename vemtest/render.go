@@ -302,14 +302,14 @@ func (p *restorePointRec) ref() refDoc {
 	if p.serverID != "" {
 		ls = append(ls, linkSpec{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: "/api/backupServers/" + p.serverID, Name: p.serverName})
 	}
-	ls = append(ls, linkSpec{Rel: vem.RelAlternate, Type: vem.KindVmRestorePoint, Href: "/api/vmRestorePoints/" + p.id + "?format=Entity", Name: p.name})
+	ls = append(ls, linkSpec{Rel: vem.RelAlternate, Type: vem.KindVMRestorePoint, Href: "/api/vmRestorePoints/" + p.id + "?format=Entity", Name: p.name})
 	return refDoc{typ: "VmRestorePointReference", href: "/api/vmRestorePoints/" + p.id, name: p.name, uid: p.uid(), links: ls}
 }
 
 func (r *renderer) restorePointXML(w *xmlWriter, p *restorePointRec, ns nsMode) {
-	w.tag(vem.KindVmRestorePoint, ns, false,
+	w.tag(vem.KindVMRestorePoint, ns, false,
 		"Href", r.base+"/api/vmRestorePoints/"+p.id+"?format=Entity",
-		"Type", vem.KindVmRestorePoint,
+		"Type", vem.KindVMRestorePoint,
 		"Name", p.name,
 		"UID", p.uid(),
 		"VmDisplayName", p.vmDisplayName)
@@ -319,7 +319,7 @@ func (r *renderer) restorePointXML(w *xmlWriter, p *restorePointRec, ns nsMode) 
 	w.elem("Algorithm", p.algorithm)
 	w.elem("PointType", p.pointType)
 	w.elem("HierarchyObjRef", p.hierarchyObjRef)
-	w.end(vem.KindVmRestorePoint)
+	w.end(vem.KindVMRestorePoint)
 }
 
 func (r *renderer) restorePointJSON(w *jsonWriter, p *restorePointRec) {
@@ -334,7 +334,7 @@ func (r *renderer) restorePointJSON(w *jsonWriter, p *restorePointRec) {
 	w.kstr("UID", p.uid())
 	w.links(r.base, p.entityLinks())
 	w.kstr("Href", r.base+"/api/vmRestorePoints/"+p.id+"?format=Entity")
-	w.kstr("Type", vem.KindVmRestorePoint)
+	w.kstr("Type", vem.KindVMRestorePoint)
 	w.endObj()
 }
 

@@ -280,7 +280,7 @@ func (s *Server) AddBackupServer(bs vem.BackupServer) {
 
 // AddVmRestorePoint stores rp, replacing a restore point with the same ID.
 // It panics when rp.UID is neither a GUID nor a VmRestorePoint UID.
-func (s *Server) AddVmRestorePoint(rp vem.VmRestorePoint) {
+func (s *Server) AddVMRestorePoint(rp vem.VMRestorePoint) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	s.store.addRestorePoint(rp)

@@ -254,10 +254,10 @@ func TestLogonSessionsAndLogout(t *testing.T) {
 	assert.Equal(t, sid, id.Text)
 
 	r = getJSON(t, srv, token, "/api/logonSessions")
-	var list struct{ LogonSessions []struct{ SessionId string } }
+	var list struct{ LogonSessions []struct{ SessionID string } }
 	require.NoError(t, json.Unmarshal(r.body, &list))
 	require.Len(t, list.LogonSessions, 1)
-	assert.Equal(t, sid, list.LogonSessions[0].SessionId)
+	assert.Equal(t, sid, list.LogonSessions[0].SessionID)
 
 	// Own session by ID, in upper case too; another's is not found.
 	assert.Equal(t, http.StatusOK, get(t, srv, token, "/api/logonSessions/"+strings.ToUpper(sid)).status)

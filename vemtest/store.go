@@ -147,7 +147,7 @@ type restorePointRec struct {
 	links           []linkSpec
 }
 
-func (p *restorePointRec) uid() string { return uidOf(vem.KindVmRestorePoint, p.id) }
+func (p *restorePointRec) uid() string { return uidOf(vem.KindVMRestorePoint, p.id) }
 
 func uidOf(kind, id string) string { return "urn:veeam:" + kind + ":" + id }
 
@@ -270,13 +270,13 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 	t := &taskRec{
 		id:            id,
 		name:          ts.Name,
-		vmDisplayName: ts.VmDisplayName,
+		vmDisplayName: ts.VMDisplayName,
 		created:       ts.CreationTime.UTC(),
 		state:         string(ts.State),
 		result:        string(ts.Result),
 		reason:        ts.Reason,
 		totalSize:     ts.TotalSize,
-		vmUID:         ts.VmUID,
+		vmUID:         ts.VMUID,
 		links:         specsFromLinks(ts.Links),
 	}
 	if !ts.EndTime.IsZero() {
@@ -291,7 +291,7 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 	if l, ok := ts.Links.Find(vem.RelUp, vem.TypeBackupJobSessionReference); ok {
 		t.jobSessionID, t.jobSessionNm = l.ID(), l.Name
 	}
-	if l, ok := ts.Links.Find(vem.RelRelated, vem.TypeVmRestorePoint); ok {
+	if l, ok := ts.Links.Find(vem.RelRelated, vem.TypeVMRestorePoint); ok {
 		t.rpID = l.ID()
 	}
 	if jsID, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(ts.JobSessionUID)); ok {
@@ -334,7 +334,7 @@ func defaultTaskLinks(t *taskRec) []linkSpec {
 	}
 	ls = append(ls, linkSpec{Rel: vem.RelAlternate, Type: vem.TypeBackupTaskSessionReference, Href: "/api/backupTaskSessions/" + t.id, Name: t.name})
 	if t.rpID != "" {
-		ls = append(ls, linkSpec{Rel: vem.RelRelated, Type: vem.TypeVmRestorePoint, Href: "/api/vmRestorePoints/" + t.rpID + "?format=Entity"})
+		ls = append(ls, linkSpec{Rel: vem.RelRelated, Type: vem.TypeVMRestorePoint, Href: "/api/vmRestorePoints/" + t.rpID + "?format=Entity"})
 	}
 	return ls
 }
@@ -392,7 +392,7 @@ func (st *store) synthesizeForTask(t *taskRec) {
 		if _, ok := st.restorePoints[t.rpID]; !ok {
 			name := t.vmDisplayName + "@" + t.created.Format(nameTimeLayout)
 			for _, l := range t.links {
-				if strings.EqualFold(l.Rel, vem.RelRelated) && strings.EqualFold(l.Type, vem.TypeVmRestorePoint) && l.Name != "" {
+				if strings.EqualFold(l.Rel, vem.RelRelated) && strings.EqualFold(l.Type, vem.TypeVMRestorePoint) && l.Name != "" {
 					name = l.Name
 				}
 			}
@@ -476,16 +476,16 @@ func (st *store) addServer(bs vem.BackupServer) {
 	st.servers[id] = r
 }
 
-func (st *store) addRestorePoint(rp vem.VmRestorePoint) {
-	id, ok := parseGUIDOrUID(vem.KindVmRestorePoint, string(rp.UID))
+func (st *store) addRestorePoint(rp vem.VMRestorePoint) {
+	id, ok := parseGUIDOrUID(vem.KindVMRestorePoint, string(rp.UID))
 	if !ok {
 		panic(fmt.Sprintf("vemtest: AddVmRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
 	}
 	r := &restorePointRec{
 		id:              id,
 		name:            rp.Name,
-		vmDisplayName:   rp.VmDisplayName,
-		vmName:          rp.VmName,
+		vmDisplayName:   rp.VMDisplayName,
+		vmName:          rp.VMName,
 		algorithm:       rp.Algorithm,
 		pointType:       rp.PointType,
 		hierarchyObjRef: rp.HierarchyObjRef,

@@ -345,7 +345,7 @@ func TestTaskSessionGetJSONLAndTable(t *testing.T) {
 type xmlTask struct {
 	XMLName       xml.Name
 	UID           string `xml:"UID,attr"`
-	VmDisplayName string `xml:"VmDisplayName,attr"`
+	VMDisplayName string `xml:"VmDisplayName,attr"`
 	CreationTime  string `xml:"CreationTimeUTC"`
 	State         string `xml:"State"`
 	Result        string `xml:"Result"`
@@ -363,7 +363,7 @@ func TestTaskSessionGetXML(t *testing.T) {
 			t.Fatalf("not XML: %v\n%s", err, r.stdout)
 		}
 		if v.XMLName.Local != "BackupTaskSession" || v.XMLName.Space != emNamespace || v.UID != seedUID ||
-			v.VmDisplayName != seedVM || v.CreationTime != seedCreation || v.State != "Completed" ||
+			v.VMDisplayName != seedVM || v.CreationTime != seedCreation || v.State != "Completed" ||
 			v.Result != "Success" || v.TotalSize != seedSize {
 			t.Errorf("XML = %+v", v)
 		}
@@ -377,13 +377,15 @@ func TestTaskSessionGetXML(t *testing.T) {
 		Task         xmlTask                  `xml:"http://www.veeam.com/ent/v1.0 BackupTaskSession"`
 		JobSession   struct{ JobName string } `xml:"http://www.veeam.com/ent/v1.0 BackupJobSession"`
 		BackupServer struct{ Port int }       `xml:"http://www.veeam.com/ent/v1.0 BackupServer"`
-		RestorePoint struct{ VmName string }  `xml:"http://www.veeam.com/ent/v1.0 VmRestorePoint"`
+		RestorePoint struct {
+			VMName string `xml:"VmName"`
+		} `xml:"http://www.veeam.com/ent/v1.0 VmRestorePoint"`
 	}
 	if err := xml.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("not XML: %v\n%s", err, r.stdout)
 	}
 	if doc.XMLName.Local != followWrapper || doc.Task.TotalSize != seedSize || doc.JobSession.JobName != seedJobName ||
-		doc.BackupServer.Port == 0 || doc.RestorePoint.VmName == "" {
+		doc.BackupServer.Port == 0 || doc.RestorePoint.VMName == "" {
 		t.Errorf("follow XML = %+v", doc)
 	}
 }

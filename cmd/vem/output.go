@@ -171,8 +171,8 @@ func newTaskSessionJSON(ts *vem.BackupTaskSession) taskSessionJSON {
 		UID:             ts.UID.String(),
 		ID:              ts.UID.ID(),
 		Name:            str(ts.Name),
-		VMDisplayName:   str(ts.VmDisplayName),
-		VMUID:           str(ts.VmUID),
+		VMDisplayName:   str(ts.VMDisplayName),
+		VMUID:           str(ts.VMUID),
 		State:           str(ts.State),
 		Finished:        ts.State.Finished(),
 		Result:          str(ts.Result),
@@ -231,7 +231,7 @@ func newBackupServerJSON(s *vem.BackupServer) *backupServerJSON {
 	return out
 }
 
-func newRestorePointJSON(p *vem.VmRestorePoint) *restorePointJSON {
+func newRestorePointJSON(p *vem.VMRestorePoint) *restorePointJSON {
 	if p == nil {
 		return nil
 	}
@@ -239,8 +239,8 @@ func newRestorePointJSON(p *vem.VmRestorePoint) *restorePointJSON {
 		UID:             p.UID.String(),
 		ID:              p.UID.ID(),
 		Name:            str(p.Name),
-		VMDisplayName:   str(p.VmDisplayName),
-		VMName:          str(p.VmName),
+		VMDisplayName:   str(p.VMDisplayName),
+		VMName:          str(p.VMName),
 		Algorithm:       str(p.Algorithm),
 		PointType:       str(p.PointType),
 		HierarchyObjRef: str(p.HierarchyObjRef),
@@ -274,7 +274,7 @@ func taskSessionRow(ts *vem.BackupTaskSession) []string {
 	return []string{
 		ts.UID.ID(),
 		tableTime(ts.CreationTime),
-		dash(ts.VmDisplayName),
+		dash(ts.VMDisplayName),
 		dash(jobNameOf(ts)),
 		dash(string(ts.State)),
 		dash(string(ts.Result)),

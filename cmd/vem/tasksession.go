@@ -51,7 +51,7 @@ one <TaskSessionWithRelated> element.`,
 type related struct {
 	jobSession   *vem.BackupJobSession
 	backupServer *vem.BackupServer
-	restorePoint *vem.VmRestorePoint
+	restorePoint *vem.VMRestorePoint
 }
 
 func (a *app) taskSessionGet(cmd *cobra.Command, id string, follow bool) error {
@@ -113,7 +113,7 @@ func relatedIDs(ts *vem.BackupTaskSession) (jobSession, backupServer, restorePoi
 	if l, ok := ts.BackupServerLink(); ok {
 		backupServer = l.ID()
 	}
-	if l, ok := ts.RestorePointLink(); ok {
+	if l, ok := ts.VMRestorePointLink(); ok {
 		restorePoint = l.ID()
 	}
 	return jobSession, backupServer, restorePoint
@@ -127,7 +127,7 @@ func fetchRelated(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession)
 	var err error
 	jsID, serverID, rpID := relatedIDs(ts)
 	if jsID != "" {
-		if rel.jobSession, err = c.GetBackupSession(ctx, jsID); err != nil {
+		if rel.jobSession, err = c.GetBackupJobSession(ctx, jsID); err != nil {
 			return rel, fmt.Errorf("job session: %w", err)
 		}
 	}
@@ -137,7 +137,7 @@ func fetchRelated(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession)
 		}
 	}
 	if rpID != "" {
-		if rel.restorePoint, err = c.GetVmRestorePoint(ctx, rpID); err != nil {
+		if rel.restorePoint, err = c.GetVMRestorePoint(ctx, rpID); err != nil {
 			return rel, fmt.Errorf("restore point: %w", err)
 		}
 	}
@@ -206,8 +206,8 @@ func taskSessionFields(ts *vem.BackupTaskSession, follow bool, rel related) [][2
 		{"ID", ts.UID.ID()},
 		{"UID", ts.UID.String()},
 		{"Name", dash(ts.Name)},
-		{"VM", dash(ts.VmDisplayName)},
-		{"VM UID", dash(ts.VmUID)},
+		{"VM", dash(ts.VMDisplayName)},
+		{"VM UID", dash(ts.VMUID)},
 		{"Job", dash(jobNameOf(ts))},
 		{"Backup server", dash(backupServerNameOf(ts))},
 		{"State", dash(string(ts.State))},

@@ -60,7 +60,7 @@ func run(ctx context.Context, now time.Time, stdout, stderr io.Writer) error {
 		} else {
 			fmt.Fprintf(stderr, "job session of %s: %v\n", ts.Name, err)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ts.CreationTime.Format("2006-01-02 15:04"), ts.VmDisplayName, job, oneLine(ts.Reason, 60))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ts.CreationTime.Format("2006-01-02 15:04"), ts.VMDisplayName, job, oneLine(ts.Reason, 60))
 		n++
 	}
 	if err := tw.Flush(); err != nil {

@@ -49,7 +49,7 @@ func run(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", tc.name, err)
 		}
-		fmt.Fprintf(w, "%-24s %s %s %s %d bytes, created %s\n", tc.name+":", ts.VmDisplayName, ts.State, ts.Result,
+		fmt.Fprintf(w, "%-24s %s %s %s %d bytes, created %s\n", tc.name+":", ts.VMDisplayName, ts.State, ts.Result,
 			ts.TotalSize, ts.CreationTime.Format("2006-01-02T15:04:05.000Z07:00"))
 	}
 	return nil

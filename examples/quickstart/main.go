@@ -85,10 +85,10 @@ func newestTaskSession(ctx context.Context, c *vem.Client) (string, error) {
 func summarize(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
-	row("VM", ts.VmDisplayName)
+	row("VM", ts.VMDisplayName)
 	row("Task session", ts.Name)
 	if l, ok := ts.JobSessionLink(); ok {
-		js, err := c.GetBackupSession(ctx, l.ID())
+		js, err := c.GetBackupJobSession(ctx, l.ID())
 		if err != nil {
 			return fmt.Errorf("job session: %w", err)
 		}
@@ -112,8 +112,8 @@ func summarize(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession, w 
 		}
 		row("Backup server", fmt.Sprintf("%s (port %d, version %s)", s.Name, s.Port, s.Version))
 	}
-	if l, ok := ts.RestorePointLink(); ok {
-		var rp vem.VmRestorePoint
+	if l, ok := ts.VMRestorePointLink(); ok {
+		var rp vem.VMRestorePoint
 		if err := c.FollowLink(ctx, l, &rp); err != nil {
 			return fmt.Errorf("restore point: %w", err)
 		}
