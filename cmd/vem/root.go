@@ -79,6 +79,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	if code, ok := a.healthExit(ctx, cmd, args, err); ok {
+		return code
+	}
 	var ie *interruptedError
 	if cause := context.Cause(ctx); errors.As(cause, &ie) && ctx.Err() != nil {
 		fmt.Fprintf(stderr, "vem: %v\n", ie)
@@ -179,6 +182,7 @@ VEM_CA_FILE, VEM_TIMEOUT, VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 
 	root.AddCommand(
 		a.newTaskSessionCmd(),
+		a.newHealthCmd(),
 		a.newLogonCmd(),
 		a.newLogoutCmd(),
 		a.newFakeServerCmd(),
