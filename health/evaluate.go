@@ -190,11 +190,16 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 	vm.Attempts = run.count(p.tasks)
 	if done != nil {
 		vm.LastResult = done.Result
-		if !succeeded(done) || done.Result == vem.ResultWarning {
+		if done.Result != vem.ResultSuccess {
 			vm.Reason = done.Reason
-		} else if failed := runOf(p, done, byUID).lastFailureBefore(p.tasks, done); failed != nil {
-			vm.RecoveredByRetry = true
-			vm.Reason = failed.Reason
+		}
+		if succeeded(done) {
+			if failed := runOf(p, done, byUID).lastFailureBefore(p.tasks, done); failed != nil {
+				vm.RecoveredByRetry = true
+				if vm.Reason == "" {
+					vm.Reason = failed.Reason
+				}
+			}
 		}
 	}
 	if success != nil {

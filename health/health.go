@@ -245,14 +245,14 @@ type VM struct {
 	// session before it, and the retry job sessions after that.
 	Attempts int
 	// RecoveredByRetry is true when the newest completed task succeeded
-	// after a failed attempt in the same run.
+	// (Success or Warning) after a failed attempt in the same run.
 	RecoveredByRetry bool
 	// Running is true when a task session of this VM in this job is not
 	// completed. It never changes Status.
 	Running bool
-	// Reason is EM's reason of the newest completed task when it did not
-	// succeed (Warning or Failed), or of the failed attempt a retry
-	// recovered from; "" otherwise.
+	// Reason is EM's reason of the newest completed task when its result
+	// is not Success (Warning, Failed), else the reason of the failed
+	// attempt a retry recovered from; "" otherwise.
 	Reason string
 }
 

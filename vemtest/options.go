@@ -60,6 +60,7 @@ type config struct {
 	now                time.Time
 	clock              func() time.Time
 	hrefHost           string
+	fleet              *Fleet
 }
 
 func defaultConfig() config {
