@@ -264,7 +264,7 @@ func outcome(ts *vem.BackupTaskSession) string {
 	default:
 		s = fmt.Sprintf("ended with result %q", string(ts.Result))
 	}
-	if r := oneLine(ts.Reason); r != "" {
+	if r := strings.TrimRight(oneLine(ts.Reason), "."); r != "" {
 		s += ": " + r
 	}
 	return s
