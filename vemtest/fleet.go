@@ -2,6 +2,8 @@ package vemtest
 
 import (
 	"cmp"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -131,6 +133,9 @@ func (f Fleet) withDefaults() Fleet {
 	return f
 }
 
+// fleetNameTime is the layout of the time in session names.
+const fleetNameTime = "2006-01-02 15:04:05"
+
 // Fleet scenario jobs (indexes into the backup jobs).
 const (
 	fleetRunning     = 1
@@ -195,7 +200,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 		id := g.guid()
 		name := fmt.Sprintf("vbr%02d.fleet.example", i+1)
 		g.servers = append(g.servers, vem.BackupServer{
-			UID: vem.UID(uidOf(vem.KindBackupServer, id)), Name: name, Description: "Fleet backup server " + strconv.Itoa(i+1),
+			UID: vem.UID(fleetUID(vem.KindBackupServer, id)), Name: name, Description: "Fleet backup server " + strconv.Itoa(i+1),
 			Port: 9392, Version: "13.0.1.1071",
 			Links: vem.Links{{Rel: vem.RelAlternate, Type: "BackupServerReference", Href: "/api/backupServers/" + id, Name: name}},
 		})
@@ -211,7 +216,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 	jobs := make([]*fleetJob, f.Jobs)
 	for j := range f.Jobs {
 		jb := &fleetJob{
-			name: fmt.Sprintf("Backup Job %02d", j+1), uid: uidOf("Job", g.guid()), jobType: "Backup",
+			name: fmt.Sprintf("Backup Job %02d", j+1), uid: fleetUID("Job", g.guid()), jobType: "Backup",
 			server: j % f.Servers,
 			offset: 2*time.Hour + time.Duration(j)*20*time.Hour/time.Duration(f.Jobs),
 		}
@@ -233,7 +238,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 	for i := range f.CopyJobs {
 		src := jobs[(fleetScenarios+i)%f.Jobs]
 		jb := &fleetJob{
-			name: fmt.Sprintf("Backup Copy %02d", i+1), uid: uidOf("Job", g.guid()), jobType: "BackupCopy",
+			name: fmt.Sprintf("Backup Copy %02d", i+1), uid: fleetUID("Job", g.guid()), jobType: "BackupCopy",
 			server: src.server, vms: src.vms[:(len(src.vms)+1)/2],
 			offset: time.Duration(3+i%18)*time.Hour + 30*time.Minute,
 		}
@@ -339,8 +344,8 @@ func (g *fleetGen) run(jb *fleetJob, start time.Time, retry bool, plan []planned
 	id := g.guid()
 	srv := g.servers[jb.server]
 	js := vem.BackupJobSession{
-		UID:          vem.UID(uidOf(vem.KindBackupJobSession, id)),
-		Name:         jb.name + "@" + start.Format(nameTimeLayout),
+		UID:          vem.UID(fleetUID(vem.KindBackupJobSession, id)),
+		Name:         jb.name + "@" + start.Format(fleetNameTime),
 		JobUID:       vem.UID(jb.uid),
 		JobName:      jb.name,
 		JobType:      jb.jobType,
@@ -351,7 +356,7 @@ func (g *fleetGen) run(jb *fleetJob, start time.Time, retry bool, plan []planned
 		Links: vem.Links{
 			{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: "/api/backupServers/" + srv.UID.ID(), Name: srv.Name},
 			{Rel: vem.RelUp, Type: vem.TypeJobReference, Href: "/api/jobs/" + vem.UID(jb.uid).ID(), Name: jb.name},
-			{Rel: vem.RelAlternate, Type: vem.TypeBackupJobSessionReference, Href: "/api/backupSessions/" + id, Name: jb.name + "@" + start.Format(nameTimeLayout)},
+			{Rel: vem.RelAlternate, Type: vem.TypeBackupJobSessionReference, Href: "/api/backupSessions/" + id, Name: jb.name + "@" + start.Format(fleetNameTime)},
 			{Rel: vem.RelDown, Type: vem.TypeBackupTaskSessionReferenceList, Href: "/api/backupSessions/" + id + "/taskSessions"},
 		},
 	}
@@ -362,8 +367,8 @@ func (g *fleetGen) run(jb *fleetJob, start time.Time, retry bool, plan []planned
 			continue
 		}
 		ts := vem.BackupTaskSession{
-			UID:           vem.UID(uidOf(vem.KindBackupTaskSession, g.guid())),
-			Name:          g.vmNames[p.vm] + "@" + created.Format(nameTimeLayout),
+			UID:           vem.UID(fleetUID(vem.KindBackupTaskSession, g.guid())),
+			Name:          g.vmNames[p.vm] + "@" + created.Format(fleetNameTime),
 			VMDisplayName: g.vmNames[p.vm],
 			JobSessionUID: js.UID,
 			CreationTime:  created,
@@ -411,4 +416,14 @@ func (g *fleetGen) failure() string {
 	return fleetFailures[g.failures%len(fleetFailures)]
 }
 
-func (g *fleetGen) guid() string { return randGUID(g.rng) }
+func (g *fleetGen) guid() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], g.rng.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], g.rng.Uint64())
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func fleetUID(kind, id string) string { return "urn:veeam:" + kind + ":" + id }

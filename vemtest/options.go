@@ -54,13 +54,13 @@ type config struct {
 	users              map[string]user // extra accounts
 	idle               time.Duration
 	style              JSONStyle
+	fleet              *Fleet // WithFleet
 	dataset            int
 	tls                bool
 	addr               string
 	now                time.Time
 	clock              func() time.Time
 	hrefHost           string
-	fleet              *Fleet
 }
 
 func defaultConfig() config {
