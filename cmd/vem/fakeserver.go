@@ -19,6 +19,7 @@ func (a *app) newFakeServerCmd() *cobra.Command {
 	var (
 		addr    string
 		dataset int
+		fleet   int
 	)
 	cmd := &cobra.Command{
 		Use:   "fake-server",
@@ -26,6 +27,11 @@ func (a *app) newFakeServerCmd() *cobra.Command {
 		Long: `Run vemtest, the SDK's fake Enterprise Manager, in the foreground: HTTPS with
 a fresh self-signed certificate, the documented seed task session
 88322206-a645-4aa3-9228-028ce51e7c0f and --dataset generated ones.
+
+--fleet N serves instead a generated estate of N VMs backed up daily for the
+last days, relative to the current time: failures, automatic retries that
+recover or fail again, warnings, runs in progress, a job that stopped running
+and VMs in two jobs, so that "vem health" shows every status on any day.
 
 It prints its address, credentials and CA certificate file as shell exports on
 stdout, then serves until SIGINT or SIGTERM, and exits 0. The certificate file
@@ -41,15 +47,26 @@ is removed on exit.`,
 			if dataset < 0 {
 				return usagef(cmd, "--dataset must not be negative")
 			}
-			return a.runFakeServer(cmd, addr, dataset)
+			if fleet < 0 {
+				return usagef(cmd, "--fleet must not be negative")
+			}
+			var opts []vemtest.Option
+			if fleet > 0 {
+				opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(fleet)))
+				if !cmd.Flags().Changed("dataset") {
+					dataset = 0
+				}
+			}
+			return a.runFakeServer(cmd, addr, dataset, fleet, opts...)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
 	cmd.Flags().IntVar(&dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	cmd.Flags().IntVar(&fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
 	return cmd
 }
 
-func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int) (err error) {
+func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset, fleet int, opts ...vemtest.Option) (err error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return usagef(cmd, "--addr: %v", err)
 	}
@@ -65,7 +82,7 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int) (err e
 			err = fmt.Errorf("fake-server: %v", r)
 		}
 	}()
-	s := vemtest.NewServer(vemtest.WithAddr(addr), vemtest.WithDataset(dataset))
+	s := vemtest.NewServer(append([]vemtest.Option{vemtest.WithAddr(addr), vemtest.WithDataset(dataset)}, opts...)...)
 	defer s.Close()
 
 	dir, err := os.MkdirTemp("", "vem-fake-")
@@ -91,7 +108,11 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int) (err e
 	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", dataset+1, s.URL)
+	if fleet > 0 {
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", fleet, s.URL)
+	} else {
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", dataset+1, s.URL)
+	}
 
 	<-cmd.Context().Done()
 	fmt.Fprintln(a.stderr, "vem: fake Enterprise Manager stopped")
