@@ -16,15 +16,29 @@ func evaluateFrom(ctx context.Context, src source, opts Options) (*Report, error
 	if err != nil {
 		return nil, err
 	}
-	tasks, jobs, err := read(ctx, src, opts.Now, opts.Window)
-	if err != nil {
+	acc := newAccumulator(opts.Now, opts)
+	if err := read(ctx, src, acc); err != nil {
 		return nil, err
 	}
-	return evaluate(opts.Now, opts, tasks, jobs), nil
+	return acc.report(), nil
 }
 
-// jobGroup is one job: its job sessions, oldest first, and its (job, VM)
-// pairs.
+// evaluate judges the task sessions by the rules of the package
+// documentation. opts must have its defaults filled in; now is the
+// evaluation time. It does not modify the sessions.
+func evaluate(now time.Time, opts Options, tasks []*vem.BackupTaskSession, jobSessions []*vem.BackupJobSession) *Report {
+	acc := newAccumulator(now, opts)
+	for _, js := range jobSessions {
+		acc.addJobSession(js)
+	}
+	for _, ts := range tasks {
+		acc.addTask(ts)
+	}
+	return acc.report()
+}
+
+// jobGroup is one job: its job sessions (oldest first once sorted) and its
+// (job, VM) pairs.
 type jobGroup struct {
 	uid      vem.UID
 	name     string
@@ -32,83 +46,177 @@ type jobGroup struct {
 	pairs    map[string]*pair
 }
 
-// pair is one VM in one job: its task sessions, oldest first.
+// pair is one VM in one job: what the rules need of its task sessions
+// (oldest first once sorted), and the newest task session itself.
 type pair struct {
-	job   *jobGroup
-	tasks []*vem.BackupTaskSession
+	job    *jobGroup
+	recs   []rec
+	newest *vem.BackupTaskSession
 }
 
-// evaluate judges the task sessions by the rules of the package
-// documentation. opts must have its defaults filled in; now is the
-// evaluation time. It does not modify the sessions.
-func evaluate(now time.Time, opts Options, tasks []*vem.BackupTaskSession, jobSessions []*vem.BackupJobSession) *Report {
-	rep := &Report{
-		Now: now, Window: opts.Window, WarnAge: opts.WarnAge, CritAge: opts.CritAge,
-		TaskSessions: len(tasks), JobSessions: len(jobSessions),
-	}
-	since := now.Add(-opts.Window)
+// rec is what the rules need of one task session. Evaluate keeps a rec per
+// task session and the task session itself only for the newest of each
+// (job, VM): memory grows with VMs, not with sessions.
+type rec struct {
+	created, ended time.Time
+	uid            vem.UID // for a stable order
+	jobSession     vem.UID // normalized
+	state          vem.State
+	result         vem.Result
+	reason         string
+	vmUID          string
+}
 
-	byUID := make(map[vem.UID]*vem.BackupJobSession, len(jobSessions))
-	groups := make(map[string]*jobGroup)
-	group := func(key string, uid vem.UID, name string) *jobGroup {
-		g := groups[key]
-		if g == nil {
-			g = &jobGroup{uid: uid, name: name, pairs: make(map[string]*pair)}
-			groups[key] = g
-		}
-		return g
+func recOf(ts *vem.BackupTaskSession, intern func(string) string) rec {
+	return rec{
+		created: ts.CreationTime, ended: ts.EndTime, uid: ts.UID,
+		jobSession: vem.UID(intern(string(normUID(jobSessionUIDOf(ts))))),
+		state:      vem.State(intern(string(ts.State))), result: vem.Result(intern(string(ts.Result))),
+		reason: intern(ts.Reason), vmUID: intern(ts.VMUID),
 	}
-	for _, js := range jobSessions {
-		u := normUID(js.UID)
-		if _, dup := byUID[u]; dup {
-			continue
-		}
-		byUID[u] = js
-		g := group(jobKey(js.JobUID, js.JobName), js.JobUID, js.JobName)
-		g.sessions = append(g.sessions, js)
+}
+
+func (r *rec) completed() bool { return r.state == vem.StateCompleted }
+
+// succeeded reports whether a completed task left a restore point: Success
+// or Warning.
+func (r *rec) succeeded() bool { return r.result == vem.ResultSuccess || r.result == vem.ResultWarning }
+
+// accumulator takes job sessions and task sessions one by one, in any
+// order, and judges them in report.
+type accumulator struct {
+	now     time.Time
+	opts    Options
+	since   time.Time
+	byUID   map[vem.UID]*vem.BackupJobSession
+	groups  map[string]*jobGroup
+	pending []*vem.BackupTaskSession // tasks whose job session is not known yet
+	strs    map[string]string
+	tasks   int
+}
+
+func newAccumulator(now time.Time, opts Options) *accumulator {
+	return &accumulator{
+		now: now, opts: opts, since: now.Add(-opts.Window),
+		byUID:  make(map[vem.UID]*vem.BackupJobSession),
+		groups: make(map[string]*jobGroup),
+		strs:   make(map[string]string),
 	}
-	for _, g := range groups {
+}
+
+// intern returns one copy of each distinct string: reasons, states and
+// UIDs repeat across thousands of task sessions.
+func (a *accumulator) intern(s string) string {
+	if v, ok := a.strs[s]; ok {
+		return v
+	}
+	a.strs[s] = s
+	return s
+}
+
+func (a *accumulator) group(key string, uid vem.UID, name string) *jobGroup {
+	g := a.groups[key]
+	if g == nil {
+		g = &jobGroup{uid: uid, name: name, pairs: make(map[string]*pair)}
+		a.groups[key] = g
+	}
+	return g
+}
+
+// knows reports whether the job session with this UID was added.
+func (a *accumulator) knows(u vem.UID) bool { return a.byUID[normUID(u)] != nil }
+
+func (a *accumulator) addJobSession(js *vem.BackupJobSession) {
+	u := normUID(js.UID)
+	if a.byUID[u] != nil {
+		return
+	}
+	a.byUID[u] = js
+	g := a.group(jobKey(js.JobUID, js.JobName), js.JobUID, js.JobName)
+	g.sessions = append(g.sessions, js)
+}
+
+// addTask takes one task session; one whose job session is not known yet
+// waits in pending until report.
+func (a *accumulator) addTask(ts *vem.BackupTaskSession) {
+	a.tasks++
+	if ts.CreationTime.Before(a.since) {
+		return
+	}
+	if !a.knows(jobSessionUIDOf(ts)) {
+		a.pending = append(a.pending, ts)
+		return
+	}
+	a.place(ts)
+}
+
+// pendingJobSessions returns the UIDs of the job sessions that pending
+// tasks point at, each once.
+func (a *accumulator) pendingJobSessions() []vem.UID {
+	seen := make(map[vem.UID]bool)
+	var out []vem.UID
+	for _, ts := range a.pending {
+		u := jobSessionUIDOf(ts)
+		if u != "" && !seen[normUID(u)] && !a.knows(u) {
+			seen[normUID(u)] = true
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// place files a task session under its (job, VM); a task without a known
+// job session goes under the job its link names, without a job UID.
+func (a *accumulator) place(ts *vem.BackupTaskSession) {
+	var g *jobGroup
+	if js := a.byUID[normUID(jobSessionUIDOf(ts))]; js != nil {
+		g = a.groups[jobKey(js.JobUID, js.JobName)]
+	} else {
+		name := ""
+		if l, ok := ts.JobSessionLink(); ok {
+			name, _, _ = strings.Cut(l.Name, "@")
+		}
+		g = a.group(jobKey("", name), "", name)
+	}
+	if a.opts.Jobs != nil && !a.opts.Jobs.MatchString(g.name) {
+		return
+	}
+	if a.opts.VMs != nil && !a.opts.VMs.MatchString(ts.VMDisplayName) {
+		return
+	}
+	k := vmKey(ts)
+	p := g.pairs[k]
+	if p == nil {
+		p = &pair{job: g}
+		g.pairs[k] = p
+	}
+	p.recs = append(p.recs, recOf(ts, a.intern))
+	if p.newest == nil || compareTasks(ts, p.newest) > 0 {
+		p.newest = ts
+	}
+}
+
+// report judges what was added.
+func (a *accumulator) report() *Report {
+	for _, ts := range a.pending {
+		a.place(ts)
+	}
+	a.pending = nil
+	rep := &Report{
+		Now: a.now, Window: a.opts.Window, WarnAge: a.opts.WarnAge, CritAge: a.opts.CritAge,
+		TaskSessions: a.tasks, JobSessions: len(a.byUID),
+	}
+	for _, g := range a.groups {
 		slices.SortFunc(g.sessions, compareJobSessions)
 	}
-
-	for _, ts := range tasks {
-		if ts.CreationTime.Before(since) {
-			continue
-		}
-		js := byUID[normUID(jobSessionUIDOf(ts))]
-		var g *jobGroup
-		if js != nil {
-			g = groups[jobKey(js.JobUID, js.JobName)]
-		} else {
-			name := ""
-			if l, ok := ts.JobSessionLink(); ok {
-				name, _, _ = strings.Cut(l.Name, "@")
-			}
-			g = group(jobKey("", name), "", name)
-		}
-		if opts.Jobs != nil && !opts.Jobs.MatchString(g.name) {
-			continue
-		}
-		if opts.VMs != nil && !opts.VMs.MatchString(ts.VMDisplayName) {
-			continue
-		}
-		k := vmKey(ts)
-		p := g.pairs[k]
-		if p == nil {
-			p = &pair{job: g}
-			g.pairs[k] = p
-		}
-		p.tasks = append(p.tasks, ts)
-	}
-
-	for _, g := range groups {
+	for _, g := range a.groups {
 		if len(g.pairs) == 0 {
 			continue
 		}
 		job := Job{Name: g.name, UID: g.uid}
 		var newestVM *VM
 		for _, p := range g.pairs {
-			vm := judge(now, opts, p, byUID)
+			vm := judge(a.now, a.opts, p, a.byUID)
 			rep.VMs = append(rep.VMs, vm)
 			job.VMs.add(vm.Status)
 			job.Status = max(job.Status, vm.Status)
@@ -154,29 +262,29 @@ func evaluate(now time.Time, opts Options, tasks []*vem.BackupTaskSession, jobSe
 
 // judge applies the rules to one (job, VM).
 func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJobSession) VM {
-	slices.SortFunc(p.tasks, compareTasks)
-	last := p.tasks[len(p.tasks)-1]
+	slices.SortFunc(p.recs, compareRecs)
+	last := p.newest
 	vm := VM{
 		Name:        last.VMDisplayName,
 		JobName:     p.job.name,
 		JobUID:      p.job.uid,
 		LastSession: last,
 	}
-	var done, success *vem.BackupTaskSession // newest completed, newest successful
-	for i := len(p.tasks) - 1; i >= 0; i-- {
-		ts := p.tasks[i]
+	done, success := -1, -1 // newest completed, newest successful
+	for i := len(p.recs) - 1; i >= 0; i-- {
+		r := &p.recs[i]
 		if vm.UID == "" {
-			vm.UID = ts.VMUID
+			vm.UID = r.vmUID
 		}
-		if ts.State != vem.StateCompleted {
+		if !r.completed() {
 			vm.Running = true
 			continue
 		}
-		if done == nil {
-			done = ts
+		if done < 0 {
+			done = i
 		}
-		if success == nil && succeeded(ts) {
-			success = ts
+		if success < 0 && r.succeeded() {
+			success = i
 		}
 	}
 	if l, ok := last.BackupServerLink(); ok {
@@ -186,51 +294,52 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 			vm.BackupServer = l.Name
 		}
 	}
-	run := runOf(p, last, byUID)
-	vm.Attempts = run.count(p.tasks)
-	if done != nil {
-		vm.LastResult = done.Result
-		if done.Result != vem.ResultSuccess {
-			vm.Reason = done.Reason
+	vm.Attempts = runOf(p, p.recs[len(p.recs)-1].jobSession, byUID).count(p.recs)
+	var d *rec
+	if done >= 0 {
+		d = &p.recs[done]
+		vm.LastResult = d.result
+		if d.result != vem.ResultSuccess {
+			vm.Reason = d.reason
 		}
-		if succeeded(done) {
-			if failed := runOf(p, done, byUID).lastFailureBefore(p.tasks, done); failed != nil {
+		if d.succeeded() {
+			if failed := runOf(p, d.jobSession, byUID).lastFailureBefore(p.recs[:done]); failed != nil {
 				vm.RecoveredByRetry = true
 				if vm.Reason == "" {
-					vm.Reason = failed.Reason
+					vm.Reason = failed.reason
 				}
 			}
 		}
 	}
-	if success != nil {
-		vm.LastSuccess = success.EndTime
-		vm.Age = max(now.Sub(success.EndTime), 0)
+	if success >= 0 {
+		vm.LastSuccess = p.recs[success].ended
+		vm.Age = max(now.Sub(vm.LastSuccess), 0)
 	}
 
 	lastSuccess := func() string {
-		if success == nil {
+		if success < 0 {
 			return ""
 		}
 		return "; last success " + fmtDuration(vm.Age) + " ago"
 	}
 	switch {
-	case success == nil: // rule 1
+	case success < 0: // rule 1
 		vm.Status = Critical
 		vm.Why = "no successful backup in " + fmtDuration(opts.Window)
 		switch {
-		case done == nil && vm.Running:
+		case d == nil && vm.Running:
 			vm.Why += "; no attempt completed, one is running"
-		case done == nil:
+		case d == nil:
 			vm.Why += "; no attempt completed"
 		default:
-			vm.Why += "; last attempt " + outcome(done)
+			vm.Why += "; last attempt " + outcome(d)
 		}
-	case !succeeded(done): // rule 2
+	case !d.succeeded(): // rule 2
 		vm.Status = Critical
-		vm.Why = "last attempt " + outcome(done) + lastSuccess()
-		if newerRunRunning(p, done, byUID) {
+		vm.Why = "last attempt " + outcome(d) + lastSuccess()
+		if newerRunRunning(p, d, byUID) {
 			vm.Status = Warning
-			vm.Why = "last attempt " + outcome(done) + "; a newer run of the job is under way" + lastSuccess()
+			vm.Why = "last attempt " + outcome(d) + "; a newer run of the job is under way" + lastSuccess()
 		}
 	case vm.Age > opts.CritAge: // rule 3
 		vm.Status = Critical
@@ -238,9 +347,9 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 	case vm.Age > opts.WarnAge:
 		vm.Status = Warning
 		vm.Why = "last successful backup " + fmtDuration(vm.Age) + " ago, older than " + fmtDuration(opts.WarnAge)
-	case done.Result == vem.ResultWarning: // rule 4
+	case d.result == vem.ResultWarning: // rule 4
 		vm.Status = Warning
-		vm.Why = "last backup " + fmtDuration(vm.Age) + " ago " + outcome(done)
+		vm.Why = "last backup " + fmtDuration(vm.Age) + " ago " + outcome(d)
 	default: // rule 5
 		vm.Status = OK
 		vm.Why = "last backup succeeded " + fmtDuration(vm.Age) + " ago"
@@ -252,9 +361,9 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 }
 
 // outcome describes a completed task's result with its reason.
-func outcome(ts *vem.BackupTaskSession) string {
+func outcome(r *rec) string {
 	var s string
-	switch ts.Result {
+	switch r.result {
 	case vem.ResultFailed:
 		s = "failed"
 	case vem.ResultWarning:
@@ -262,18 +371,12 @@ func outcome(ts *vem.BackupTaskSession) string {
 	case vem.ResultSuccess:
 		s = "succeeded"
 	default:
-		s = fmt.Sprintf("ended with result %q", string(ts.Result))
+		s = fmt.Sprintf("ended with result %q", string(r.result))
 	}
-	if r := strings.TrimRight(oneLine(ts.Reason), "."); r != "" {
-		s += ": " + r
+	if reason := strings.TrimRight(oneLine(r.reason), "."); reason != "" {
+		s += ": " + reason
 	}
 	return s
-}
-
-// succeeded reports whether a completed task left a restore point: Success
-// or Warning.
-func succeeded(ts *vem.BackupTaskSession) bool {
-	return ts.Result == vem.ResultSuccess || ts.Result == vem.ResultWarning
 }
 
 func running(js *vem.BackupJobSession) bool { return !js.State.Finished() }
@@ -282,10 +385,9 @@ func running(js *vem.BackupJobSession) bool { return !js.State.Finished() }
 // and the retries after it.
 type run map[vem.UID]bool
 
-// runOf returns the run of ts's job session; without a known job session,
-// the run is that job session alone.
-func runOf(p *pair, ts *vem.BackupTaskSession, byUID map[vem.UID]*vem.BackupJobSession) run {
-	u := normUID(jobSessionUIDOf(ts))
+// runOf returns the run of the job session with normalized UID u; without
+// a known job session, the run is that job session alone.
+func runOf(p *pair, u vem.UID, byUID map[vem.UID]*vem.BackupJobSession) run {
 	js := byUID[u]
 	if js == nil {
 		return run{u: true}
@@ -305,38 +407,34 @@ func runOf(p *pair, ts *vem.BackupTaskSession, byUID map[vem.UID]*vem.BackupJobS
 	return r
 }
 
-// count returns how many of tasks belong to the run.
-func (r run) count(tasks []*vem.BackupTaskSession) int {
+// count returns how many of recs belong to the run.
+func (r run) count(recs []rec) int {
 	n := 0
-	for _, ts := range tasks {
-		if r[normUID(jobSessionUIDOf(ts))] {
+	for i := range recs {
+		if r[recs[i].jobSession] {
 			n++
 		}
 	}
 	return n
 }
 
-// lastFailureBefore returns the newest completed task of the run, before
-// ts, that did not succeed, or nil.
-func (r run) lastFailureBefore(tasks []*vem.BackupTaskSession, ts *vem.BackupTaskSession) *vem.BackupTaskSession {
-	var out *vem.BackupTaskSession
-	for _, t := range tasks {
-		if t == ts {
-			break
-		}
-		if t.State == vem.StateCompleted && !succeeded(t) && r[normUID(jobSessionUIDOf(t))] {
-			out = t
+// lastFailureBefore returns the newest completed task of the run among
+// before (oldest first) that did not succeed, or nil.
+func (r run) lastFailureBefore(before []rec) *rec {
+	for i := len(before) - 1; i >= 0; i-- {
+		if t := &before[i]; t.completed() && !t.succeeded() && r[t.jobSession] {
+			return t
 		}
 	}
-	return out
+	return nil
 }
 
 // newerRunRunning reports whether the job has a job session, newer than
-// the one of ts, that is still running: a retry or the next run is under
+// the one of t, that is still running: a retry or the next run is under
 // way.
-func newerRunRunning(p *pair, ts *vem.BackupTaskSession, byUID map[vem.UID]*vem.BackupJobSession) bool {
-	after := ts.CreationTime
-	if js := byUID[normUID(jobSessionUIDOf(ts))]; js != nil {
+func newerRunRunning(p *pair, t *rec, byUID map[vem.UID]*vem.BackupJobSession) bool {
+	after := t.created
+	if js := byUID[t.jobSession]; js != nil {
 		after = js.CreationTime
 	}
 	for _, js := range p.job.sessions {
@@ -369,6 +467,11 @@ func vmKey(ts *vem.BackupTaskSession) string {
 func compareTasks(a, b *vem.BackupTaskSession) int {
 	return cmp.Or(a.CreationTime.Compare(b.CreationTime), compareEnd(a.EndTime, b.EndTime),
 		cmp.Compare(normUID(a.UID), normUID(b.UID)))
+}
+
+func compareRecs(a, b rec) int {
+	return cmp.Or(a.created.Compare(b.created), compareEnd(a.ended, b.ended),
+		cmp.Compare(normUID(a.uid), normUID(b.uid)))
 }
 
 func compareJobSessions(a, b *vem.BackupJobSession) int {

@@ -48,13 +48,16 @@ func (s clientSource) taskSessions(ctx context.Context, since time.Time) iter.Se
 	})
 }
 
-// read collects the sessions of the window: task sessions and job sessions
-// concurrently, then, in batches, the job sessions the tasks point at that
-// started before the job sessions' window.
-func read(ctx context.Context, src source, now time.Time, window time.Duration) ([]*vem.BackupTaskSession, []*vem.BackupJobSession, error) {
+// read feeds acc with the sessions of the window: job sessions and task
+// sessions are read concurrently, but tasks are taken only once the job
+// sessions are in, so that each task is filed as it arrives and only the
+// newest of each (job, VM) is kept whole. The job sessions that tasks point
+// at and that started before the job sessions' window are then read by UID,
+// in batches.
+func read(ctx context.Context, src source, acc *accumulator) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	since := now.Add(-window)
+	since := acc.since
 
 	var (
 		mu       sync.Mutex
@@ -68,11 +71,10 @@ func read(ctx context.Context, src source, now time.Time, window time.Duration) 
 			cancel()
 		}
 	}
-	var (
-		wg   sync.WaitGroup
-		jobs []*vem.BackupJobSession
-	)
-	wg.Go(func() {
+	var jobs []*vem.BackupJobSession
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
 		for js, err := range src.jobSessions(ctx, since.Add(-jobSessionMargin)) {
 			if err != nil {
 				fail(fmt.Errorf("health: reading job sessions: %w", err))
@@ -80,41 +82,40 @@ func read(ctx context.Context, src source, now time.Time, window time.Duration) 
 			}
 			jobs = append(jobs, js)
 		}
-	})
-	var tasks []*vem.BackupTaskSession
+	}()
+	waited := false
+	wait := func() {
+		if !waited {
+			waited = true
+			<-jobsDone
+			for _, js := range jobs {
+				acc.addJobSession(js)
+			}
+			jobs = nil
+		}
+	}
 	for ts, err := range src.taskSessions(ctx, since) {
 		if err != nil {
 			fail(fmt.Errorf("health: reading task sessions: %w", err))
 			break
 		}
-		tasks = append(tasks, ts)
+		wait()
+		acc.addTask(ts)
 	}
-	wg.Wait()
+	wait()
 	if firstErr != nil {
-		return nil, nil, firstErr
+		return firstErr
 	}
 
-	known := make(map[vem.UID]bool, len(jobs))
-	for _, js := range jobs {
-		known[normUID(js.UID)] = true
-	}
-	var missing []vem.UID
-	for _, ts := range tasks {
-		u := jobSessionUIDOf(ts)
-		if u != "" && !known[normUID(u)] {
-			known[normUID(u)] = true
-			missing = append(missing, u)
-		}
-	}
-	for batch := range slices.Chunk(missing, uidBatch) {
+	for batch := range slices.Chunk(acc.pendingJobSessions(), uidBatch) {
 		for js, err := range src.jobSessionsByUID(ctx, batch) {
 			if err != nil {
-				return nil, nil, fmt.Errorf("health: reading job sessions by UID: %w", err)
+				return fmt.Errorf("health: reading job sessions by UID: %w", err)
 			}
-			jobs = append(jobs, js)
+			acc.addJobSession(js)
 		}
 	}
-	return tasks, jobs, nil
+	return nil
 }
 
 // jobSessionUIDOf returns the UID of the task's job session: JobSessionUid,
