@@ -43,9 +43,24 @@ type clientSource struct{ c *vem.Client }
 
 func (s clientSource) taskSessions(ctx context.Context, since time.Time) iter.Seq2[*vem.BackupTaskSession, error] {
 	return s.c.QueryBackupTaskSessions(ctx, vem.Query{
-		Filter:   vem.Ge("CreationTime", since),
+		Filter:   vem.Ge(vem.TaskSessionFieldCreationTime, since),
 		PageSize: pageSize,
 	})
+}
+
+func (s clientSource) jobSessions(ctx context.Context, since time.Time) iter.Seq2[*vem.BackupJobSession, error] {
+	return s.c.QueryBackupJobSessions(ctx, vem.Query{
+		Filter:   vem.Ge(vem.JobSessionFieldCreationTime, since),
+		PageSize: pageSize,
+	})
+}
+
+func (s clientSource) jobSessionsByUID(ctx context.Context, uids []vem.UID) iter.Seq2[*vem.BackupJobSession, error] {
+	fs := make([]vem.Filter, len(uids))
+	for i, u := range uids {
+		fs[i] = vem.Eq(vem.JobSessionFieldUID, u)
+	}
+	return s.c.QueryBackupJobSessions(ctx, vem.Query{Filter: vem.Or(fs...), PageSize: pageSize})
 }
 
 // read feeds acc with the sessions of the window: job sessions and task

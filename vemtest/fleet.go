@@ -172,11 +172,12 @@ type plannedTask struct {
 }
 
 type fleetJob struct {
-	name, uid, jobType string
-	server             int
-	vms                []int
-	offset             time.Duration // of the newest run before now
-	firstDay           int           // runs on days firstDay..Days-1 before the newest slot
+	name, uid string
+	jobType   vem.JobType
+	server    int
+	vms       []int
+	offset    time.Duration // of the newest run before now
+	firstDay  int           // runs on days firstDay..Days-1 before the newest slot
 }
 
 type fleetGen struct {
@@ -216,7 +217,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 	jobs := make([]*fleetJob, f.Jobs)
 	for j := range f.Jobs {
 		jb := &fleetJob{
-			name: fmt.Sprintf("Backup Job %02d", j+1), uid: fleetUID("Job", g.guid()), jobType: "Backup",
+			name: fmt.Sprintf("Backup Job %02d", j+1), uid: fleetUID("Job", g.guid()), jobType: vem.JobTypeBackup,
 			server: j % f.Servers,
 			offset: 2*time.Hour + time.Duration(j)*20*time.Hour/time.Duration(f.Jobs),
 		}
@@ -238,7 +239,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 	for i := range f.CopyJobs {
 		src := jobs[(fleetScenarios+i)%f.Jobs]
 		jb := &fleetJob{
-			name: fmt.Sprintf("Backup Copy %02d", i+1), uid: fleetUID("Job", g.guid()), jobType: "BackupCopy",
+			name: fmt.Sprintf("Backup Copy %02d", i+1), uid: fleetUID("Job", g.guid()), jobType: vem.JobTypeBackupCopy,
 			server: src.server, vms: src.vms[:(len(src.vms)+1)/2],
 			offset: time.Duration(3+i%18)*time.Hour + 30*time.Minute,
 		}
@@ -263,7 +264,7 @@ func (f Fleet) Generate(now time.Time) FleetData {
 				plan[0].result, plan[0].reason = vem.ResultWarning, g.warning()
 			}
 			end, ok := g.run(jb, start, false, plan)
-			if !ok || jb.jobType != "Backup" {
+			if !ok || jb.jobType != vem.JobTypeBackup {
 				continue
 			}
 			for try := range f.Retries {
