@@ -449,6 +449,7 @@ func TestHealthCommand(t *testing.T) {
 	assert.Empty(t, errOut)
 	total := 0
 	for _, l := range []string{"ok", "warning", "critical", "unknown"} {
+		require.Len(t, perf[l], 6, "perfdata %s in %q", l, out)
 		n, err := strconv.Atoi(perf[l][0])
 		require.NoError(t, err)
 		total += n
