@@ -74,7 +74,6 @@ Durations take d for days: 7d, 1d12h, 36h, 90m.`,
 	f.StringVar(&o.critAge, "crit-age", "48h", "a last success older than this is critical")
 	f.StringVar(&o.job, "job", "", "only the jobs whose name matches this regular expression (RE2; (?i) for any case)")
 	f.StringVar(&o.vm, "vm", "", "only the VMs whose name matches this regular expression")
-	_ = cmd.RegisterFlagCompletionFunc("output", fixedCompletion(outputTable, outputJSON, outputJSONL, outputNagios, outputPrometheus))
 	for _, name := range []string{"window", "warn-age", "crit-age", "job", "vm"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}

@@ -321,6 +321,15 @@ func TestWriteHealthPrometheus(t *testing.T) {
 	assert.NotContains(t, out, "urn:", "no UID in the output")
 	assert.NotContains(t, out, "TaskSession")
 
+	// A name that is not UTF-8 (EM 13's JSON may carry one) still gives a
+	// valid exposition.
+	b.Reset()
+	bad := &health.Report{Status: health.OK, Now: healthNow, VMs: []health.VM{{Name: "vm\xff", JobName: "j", Status: health.OK}},
+		Jobs: []health.Job{{Name: "j\xfe"}}}
+	require.NoError(t, writeHealthPrometheus(&b, newHealthView(bad, health.Options{})))
+	fams = lintPrometheus(t, b.String())
+	assert.Equal(t, map[string]float64{"/j/vm\uFFFD": 0}, series(fams["vem_vm_backup_status"]))
+
 	// Nothing in scope: the overall status says unknown, and nothing else
 	// is made up.
 	b.Reset()

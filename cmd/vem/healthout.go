@@ -400,7 +400,7 @@ func writeHealthPrometheus(w io.Writer, v *healthView) error {
 	seen := make(map[[3]string]bool, len(v.rep.VMs))
 	for i := range v.rep.VMs { // worst first: a duplicate label set keeps the worse verdict
 		vm := &v.rep.VMs[i]
-		labels := [3]string{vm.BackupServer, vm.JobName, vm.Name}
+		labels := [3]string{validUTF8(vm.BackupServer), validUTF8(vm.JobName), validUTF8(vm.Name)}
 		if seen[labels] {
 			continue
 		}
@@ -435,7 +435,7 @@ func writeHealthPrometheus(w io.Writer, v *healthView) error {
 	seenJobs := make(map[[2]string]bool, len(v.rep.Jobs))
 	for i := range v.rep.Jobs { // worst first as well
 		job := &v.rep.Jobs[i]
-		labels := [2]string{job.BackupServer, job.Name}
+		labels := [2]string{validUTF8(job.BackupServer), validUTF8(job.Name)}
 		if seenJobs[labels] {
 			continue
 		}
@@ -485,6 +485,9 @@ type sample struct {
 	g *prometheus.GaugeVec
 	v float64
 }
+
+// validUTF8 makes a label value valid UTF-8, as Prometheus requires.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // unixSeconds is t as Unix time in seconds, to the millisecond.
 func unixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
