@@ -14,6 +14,7 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -153,22 +154,34 @@ func heapPeak() (stop func() uint64) {
 	}
 }
 
+// cpuTime returns the CPU time (user and system) this process has used:
+// the client's, the server being another process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // report runs read b.N times and reports requests and peak heap of one run.
 func report(b *testing.B, tr *countingTransport, read func(ctx context.Context) *Report) *Report {
 	b.Helper()
 	var rep *Report
 	var requests int64
 	var peak uint64
+	var cpu time.Duration
 	b.ResetTimer()
 	for range b.N {
-		before := tr.n.Load()
+		before, cpuBefore := tr.n.Load(), cpuTime()
 		stop := heapPeak()
 		rep = read(b.Context())
 		peak = max(peak, stop())
-		requests = tr.n.Load() - before
+		requests, cpu = tr.n.Load()-before, cpuTime()-cpuBefore
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(requests), "requests/op")
+	b.ReportMetric(cpu.Seconds(), "client-cpu-s/op")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(rep.TaskSessions), "task-sessions")
 	b.ReportMetric(float64(len(rep.VMs)), "verdicts")
