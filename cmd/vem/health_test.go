@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/health"
+	"github.com/vemkit/vem/vemtest"
 )
 
 // healthNow is the evaluation time of the hand-written reports.
@@ -521,4 +523,31 @@ func TestHealthNagiosUnknown(t *testing.T) {
 	assert.Contains(t, errOut, `invalid value "xml" for health (want table, json, jsonl, nagios or prometheus)`)
 	code, _, _ = runHealth(t, f.env, "task-session", "list", "-o", "nagios")
 	assert.Equal(t, exitUsage, code, "nagios is a format of vem health only")
+}
+
+// TestHealthNagiosInterrupted: a check stopped by a signal or by --timeout
+// is UNKNOWN, with the reason, on stdout alone.
+func TestHealthNagiosInterrupted(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.SetFaults(vemtest.Faults{DelayRate: 1, Delay: 3 * time.Second})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		for f.Stats().Delays == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel(&interruptedError{sig: os.Interrupt})
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"health", "-o", "nagios"}, strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
+	assert.Equal(t, pluginUnknown, code)
+	assert.Equal(t, "VEM UNKNOWN - interrupted by SIGINT\n", stdout.String())
+	assert.Empty(t, stderr.String())
+
+	code, out, errOut := runHealth(t, f.with("VEM_TIMEOUT=200ms"), "health", "-o", "nagios")
+	assert.Equal(t, pluginUnknown, code)
+	assert.True(t, strings.HasPrefix(out, "VEM UNKNOWN - "), out)
+	assert.Contains(t, out, "deadline exceeded")
+	assert.NotContains(t, errOut, "UNKNOWN", "stderr may only warn of a failed logout")
+	f.SetFaults(vemtest.Faults{})
 }
