@@ -14,7 +14,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -152,16 +151,6 @@ func heapPeak() (stop func() uint64) {
 		peak = max(peak, read())
 		return peak - min(base, peak)
 	}
-}
-
-// cpuTime returns the CPU time (user and system) this process has used:
-// the client's, the server being another process.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // report runs read b.N times and reports requests and peak heap of one run.
