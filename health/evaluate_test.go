@@ -91,16 +91,15 @@ const (
 // want is the expected verdict on one (job, VM); zero fields of the optional
 // kind (Why, Reason) are checked as given.
 type want struct {
-	job, vm     string
-	status      Status
-	why         string
-	lastResult  vem.Result
-	age         time.Duration // of the last success; -1: no success
-	attempts    int
-	recovered   bool
-	running     bool
-	reason      string
-	serverMatch string
+	job, vm    string
+	status     Status
+	why        string
+	lastResult vem.Result
+	age        time.Duration // of the last success; -1: no success
+	attempts   int
+	recovered  bool
+	running    bool
+	reason     string
 }
 
 func TestEvaluateRules(t *testing.T) {
