@@ -865,18 +865,19 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 			"set "+envUsername+" and "+envPassword+" to test a logon", 0)
 		return c, true
 	}
+	// Quoted by hand: %q would double the backslash of DOMAIN\user.
 	user := doctorClean(d.a.g.username)
 	err = c.Logon(ctx)
 	var apiErr *vem.APIError
 	switch {
 	case err == nil:
-		d.report(doctorOK, check, fmt.Sprintf("logged on as %q (%s)", user, doctorUserForm(d.a.g.username)), "", 0)
+		d.report(doctorOK, check, fmt.Sprintf("logged on as \"%s\" (%s)", user, doctorUserForm(d.a.g.username)), "", 0)
 		return c, true
 	case errors.Is(err, vem.ErrUnauthorized):
-		d.report(doctorFail, check, fmt.Sprintf("EM refused the user name or password of %q (401 Unauthorized; %s)", user, doctorUserForm(d.a.g.username)),
+		d.report(doctorFail, check, fmt.Sprintf("EM refused the user name or password of \"%s\" (401 Unauthorized; %s)", user, doctorUserForm(d.a.g.username)),
 			`check the password and the user name form: DOMAIN\user on a Windows EM, user@domain on a Linux EM; quote a backslash in the shell ('DOMAIN\user')`, exitAuth)
 	case errors.Is(err, vem.ErrForbidden):
-		d.report(doctorFail, check, fmt.Sprintf("EM knows %q but refuses it a session (403 Forbidden): the account has no EM role", user),
+		d.report(doctorFail, check, fmt.Sprintf("EM knows \"%s\" but refuses it a session (403 Forbidden): the account has no EM role", user),
 			"give the account an EM role (Configuration > Roles): Portal Administrator, Portal User or Restore Operator", exitAuth)
 	case errors.As(err, &apiErr):
 		code := exitError

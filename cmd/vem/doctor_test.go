@@ -245,7 +245,7 @@ func TestDoctorWrongPassword(t *testing.T) {
 
 	require.Equal(t, exitAuth, o.code, "%s", o)
 	assert.Equal(t, []string{"url", "tcp", "tls", "em", "json", "logon", "clock"}, o.checks(), "no query nor logout without a session")
-	assertLine(t, o, "logon", doctorFail, `EM refused the user name or password of "CORP\\vem" (401 Unauthorized`,
+	assertLine(t, o, "logon", doctorFail, `EM refused the user name or password of "CORP\vem" (401 Unauthorized`,
 		`DOMAIN\user form`, `fix: check the password`, `DOMAIN\user on a Windows EM, user@domain on a Linux EM`)
 	assertLine(t, o, "clock", doctorOK)
 	assert.Equal(t, "vem: doctor: the logon check failed\n", o.stderr)
