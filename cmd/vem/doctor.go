@@ -315,8 +315,12 @@ func (d *doctor) checkTCP(ctx context.Context) bool {
 	elapsed := time.Since(start)
 	remote := conn.RemoteAddr().String()
 	conn.Close()
-	finding := fmt.Sprintf("%s accepts connections (%s, connected in %s; timeout %s)",
-		doctorClean(d.hostport), remote, doctorRoundDuration(elapsed), doctorDialTimeout)
+	via := ""
+	if remote != d.hostport {
+		via = remote + ", "
+	}
+	finding := fmt.Sprintf("%s accepts connections (%sconnected in %s; timeout %s)",
+		doctorClean(d.hostport), via, doctorRoundDuration(elapsed), doctorDialTimeout)
 	if p := d.proxy(); p != "" {
 		d.report(doctorWarn, check, finding+"; but the environment sets a proxy, "+p+", for this address: vem's requests go through it, this check did not",
 			"make sure the proxy reaches EM, or exclude the host in NO_PROXY", 0)
@@ -439,21 +443,33 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at})
 		return err
 	}
-	var trustErr error
-	var trustedBy string
+	// The SDK trusts --ca-file alone when it is given, else the system
+	// pool; say what both would do.
 	systemErr := verify(nil) // nil Roots: the system pool
+	trustErr := systemErr
+	var trust string
 	if d.caPool != nil {
 		trustErr = verify(d.caPool)
-		trustedBy = "--ca-file"
+		switch {
+		case trustErr == nil && systemErr == nil:
+			trust = "trusted by --ca-file (and by the system pool)"
+		case trustErr == nil:
+			trust = "trusted by --ca-file (not by the system pool)"
+		case systemErr == nil:
+			trust = "not trusted by --ca-file (but by the system pool)"
+		default:
+			trust = "not trusted by --ca-file nor by the system pool"
+		}
+	} else if systemErr == nil {
+		trust = "trusted by the system pool"
 	} else {
-		trustErr = systemErr
-		trustedBy = "the system pool"
+		trust = "not trusted by the system pool"
 	}
 	hostErr := leaf.VerifyHostname(d.host)
 
 	var problems, fixes []string
 	if trustErr != nil {
-		p := "not trusted by " + trustedBy
+		p := trust
 		if doctorIsSelfSigned(leaf) {
 			p += " (self-signed, EM's default)"
 		} else {
@@ -496,7 +512,7 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		if len(problems) > 0 {
 			finding += ", without it: " + strings.Join(problems, "; ")
 		} else {
-			finding += ", without it trusted by " + trustedBy
+			finding += ", without it " + trust
 		}
 		d.report(doctorWarn, check, finding, "drop --insecure once the certificate is trusted", 0)
 		return true
@@ -506,11 +522,11 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		return false
 	}
 	if left := leaf.NotAfter.Sub(now); left < doctorCertWarning {
-		d.report(doctorWarn, check, desc+"; trusted by "+trustedBy+", but expires in "+doctorRoundDays(left),
+		d.report(doctorWarn, check, desc+"; "+trust+", but expires in "+doctorRoundDays(left),
 			"renew EM's certificate before it expires", 0)
 		return true
 	}
-	d.report(doctorOK, check, desc+"; trusted by "+trustedBy, "", 0)
+	d.report(doctorOK, check, desc+"; "+trust, "", 0)
 	return true
 }
 

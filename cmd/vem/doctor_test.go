@@ -223,7 +223,7 @@ func TestDoctorAllPass(t *testing.T) {
 			assertLine(t, o, "url", doctorOK, f.URL+": https, port "+port+" (EM's default is 9398), API at /api/")
 			assertLine(t, o, "tcp", doctorOK, "127.0.0.1:"+port+" accepts connections", "timeout 15s")
 			assertLine(t, o, "tls", doctorOK, `certificate "CN=vemtest Enterprise Manager,O=vemtest"`,
-				"SANs localhost, 127.0.0.1, ::1", "expires "+cert.NotAfter.UTC().Format("2006-01-02"), "trusted by --ca-file")
+				"SANs localhost, 127.0.0.1, ::1", "expires "+cert.NotAfter.UTC().Format("2006-01-02"), "; trusted by --ca-file (not by the system pool)")
 			assertLine(t, o, "em", doctorOK, "Enterprise Manager REST API, versions v1_5, v1_6, v1_7")
 			assertLine(t, o, "json", doctorOK, tt.casing)
 			assertLine(t, o, "logon", doctorOK, `logged on as "vem"`)
@@ -297,7 +297,7 @@ func TestDoctorUntrustedCertificate(t *testing.T) {
 			"fix: give its CA as PEM with --ca-file (VEM_CA_FILE)",
 		}},
 		{"another CA file", f.with("VEM_CA_FILE=" + otherCA), []string{
-			"not trusted by --ca-file (self-signed, EM's default)",
+			"not trusted by --ca-file nor by the system pool (self-signed, EM's default)",
 			"fix: put the certificate of its CA",
 		}},
 	}
@@ -349,7 +349,7 @@ func TestDoctorCertificateValidity(t *testing.T) {
 		srv, _, env := emBehindProxy(t, &cert, nil)
 		o := runDoctor(t, env)
 		require.Equal(t, exitOK, o.code, "a warning is not a failure: %s", o)
-		assertLine(t, o, "tls", doctorWarn, "trusted by --ca-file, but expires in 10 days", "fix: renew EM's certificate")
+		assertLine(t, o, "tls", doctorWarn, "trusted by --ca-file (not by the system pool), but expires in 10 days", "fix: renew EM's certificate")
 		assertLine(t, o, "logout", doctorOK)
 		assert.Equal(t, srv.Stats().Logons, srv.Stats().Logouts)
 	})
