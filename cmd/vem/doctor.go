@@ -901,7 +901,7 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			code = exitUnreachable
 		}
-		d.report(doctorFail, check, "POST /api/sessionMngr/ answered "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
+		d.report(doctorFail, check, "logon refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
 			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", code)
 	case doctorIsTimeout(err) && d.a.g.timeout > 0 && ctx.Err() != nil:
 		d.report(doctorFail, check, "no answer before --timeout ("+d.a.g.timeout.String()+") was reached", "raise --timeout", exitUnreachable)
@@ -954,7 +954,7 @@ func (d *doctor) checkQuery(ctx context.Context, c *vem.Client) {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			code = exitUnreachable
 		}
-		d.report(doctorFail, check, "GET "+doctorQueryPath+" answered "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
+		d.report(doctorFail, check, "query refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
 			"check EM's version (the query service is in every supported one) and its services", code)
 		return
 	default:

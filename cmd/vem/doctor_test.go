@@ -496,6 +496,13 @@ func TestDoctorNotEM(t *testing.T) {
 		require.Equal(t, exitError, o.code, "%s", o)
 		assertLine(t, o, "em", doctorFail, "401 Unauthorized", "asks for a Bearer token, as the Veeam Backup & Replication REST API does")
 	})
+	t.Run("redirect", func(t *testing.T) {
+		t.Parallel()
+		ts, ca := tlsServer(t, http.RedirectHandler("/web/login", http.StatusFound), nil)
+		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca})
+		require.Equal(t, exitError, o.code, "%s", o)
+		assertLine(t, o, "em", doctorFail, "302 Found", `it redirects to "/web/login"`)
+	})
 	t.Run("speaks HTTP on an https URL", func(t *testing.T) {
 		t.Parallel()
 		ts := httptest.NewServer(html(http.StatusOK, iis404))
@@ -630,4 +637,74 @@ func TestDoctorCommandLine(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, stdout.String())
 	assert.Contains(t, stderr.String(), `unexpected argument "extra"`)
+}
+
+// xmlOnlyEM answers GET /api/ with an EnterpriseManager document offering
+// versions, in XML whatever the Accept header asks, and nothing else.
+func xmlOnlyEM(versions ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/" {
+			http.NotFound(w, r)
+			return
+		}
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0" encoding="utf-8"?><EnterpriseManager xmlns="http://www.veeam.com/ent/v1.0"><SupportedVersions>`)
+		for _, v := range versions {
+			fmt.Fprintf(&b, `<SupportedVersion Name="%s"/>`, v)
+		}
+		b.WriteString(`</SupportedVersions></EnterpriseManager>`)
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		fmt.Fprint(w, b.String())
+	}
+}
+
+func TestDoctorEMVersionsAndJSON(t *testing.T) {
+	t.Parallel()
+	t.Run("no JSON", func(t *testing.T) {
+		t.Parallel()
+		ts, ca := tlsServer(t, xmlOnlyEM("v1_5", "v1_6", "v1_7"), nil)
+		env := []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca, "VEM_USERNAME=u", "VEM_PASSWORD=secret-password"}
+		o := runDoctor(t, env)
+		assertLine(t, o, "em", doctorOK, "versions v1_5, v1_6, v1_7")
+		assertLine(t, o, "json", doctorWarn, `answered "application/xml; charset=utf-8", not JSON`, "fix: vem's default, --format xml, does not need JSON")
+		assertLine(t, o, "logon", doctorFail, "logon refused: POST /api/sessionMngr/: 404 Not Found", "fix: check that --url is EM's REST API")
+		assert.Equal(t, exitError, o.code, "the logon is the first failure: %s", o)
+
+		o = runDoctor(t, env, "--format", "json")
+		assertLine(t, o, "json", doctorFail, "not JSON", "fix: use --format xml")
+		assert.Equal(t, "vem: doctor: 2 checks failed, the first: json\n", o.stderr)
+	})
+	t.Run("EM older than 12", func(t *testing.T) {
+		t.Parallel()
+		ts, ca := tlsServer(t, xmlOnlyEM("v1_4", "v1_5"), nil)
+		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca})
+		assertLine(t, o, "em", doctorWarn, "versions v1_4, v1_5; no v1_7: EM is older than version 12")
+	})
+}
+
+func TestDoctorTimeout(t *testing.T) {
+	t.Parallel()
+	// A port that accepts connections and never answers the handshake.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	o := runDoctor(t, []string{"VEM_URL=https://" + l.Addr().String()}, "--timeout", "300ms")
+	require.Equal(t, exitUnreachable, o.code, "%s", o)
+	assertLine(t, o, "tcp", doctorOK)
+	assertLine(t, o, "tls", doctorFail, "not done before --timeout (300ms) was reached", "fix: raise --timeout")
 }
