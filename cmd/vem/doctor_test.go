@@ -708,3 +708,21 @@ func TestDoctorTimeout(t *testing.T) {
 	assertLine(t, o, "tcp", doctorOK)
 	assertLine(t, o, "tls", doctorFail, "not done before --timeout (300ms) was reached", "fix: raise --timeout")
 }
+
+func TestDoctorQueryNotFound(t *testing.T) {
+	t.Parallel()
+	// A proxy that knows no query service: 404 is a wrong server, not a
+	// missing object, so the exit code is 1, never 3.
+	noQuery := func(r *http.Response) error {
+		if strings.EqualFold(r.Request.URL.Path, "/api/query") {
+			r.StatusCode, r.Status = http.StatusNotFound, "404 Not Found"
+		}
+		return nil
+	}
+	srv, _, env := emBehindProxy(t, nil, noQuery)
+	o := runDoctor(t, env)
+	require.Equal(t, exitError, o.code, "%s", o)
+	assertLine(t, o, "query", doctorFail, "query refused: GET /api/query: 404 Not Found")
+	assertLine(t, o, "logout", doctorOK, "session closed")
+	assert.Equal(t, 1, int(srv.Stats().Logouts))
+}
