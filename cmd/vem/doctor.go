@@ -207,7 +207,7 @@ func (d *doctor) run(ctx context.Context) error {
 // false when the address is unusable.
 func (d *doctor) checkURL() bool {
 	const check = "url"
-	raw := d.a.g.url
+	raw := strings.TrimSpace(d.a.g.url)
 	if raw == "" {
 		d.report(doctorFail, check, "no address", "set --url or "+envURL+", e.g. https://em.example.com:"+emPort, exitUsage)
 		return false
@@ -238,7 +238,7 @@ func (d *doctor) checkURL() bool {
 		warn = append(warn, "plain http (allowed by --insecure): the password and the session token travel in clear text")
 		fix = append(fix, "use https://")
 	case scheme == "http":
-		d.report(doctorFail, check, shown+": plain http sends the password and the session token in clear text",
+		d.report(doctorFail, check, doctorClean(shown)+": plain http sends the password and the session token in clear text",
 			"use https://, or add --insecure ("+envInsecure+"=1) on a trusted network", exitUsage)
 		return false
 	case scheme == "":
@@ -273,7 +273,7 @@ func (d *doctor) checkURL() bool {
 	portNote := "port " + port
 	switch {
 	case !explicit:
-		portNote = "no port, so " + port
+		portNote = "port " + port + " (none given)"
 		warn = append(warn, "no port: "+scheme+" connects to "+port+", EM's REST API listens on "+emPort)
 		fix = append(fix, "add :"+emPort+" unless a proxy serves EM on "+port)
 	case port == vbrRESTPort:
@@ -839,26 +839,21 @@ func (d *doctor) requestError(err error) string {
 // reads the query service, checks the clock, and logs out.
 func (d *doctor) checkSession(ctx context.Context) {
 	c, ok := d.logon(ctx)
-	if c != nil {
-		// Close logs out a session the client opened (also when ctx has
-		// ended: it has its own deadline) and leaves a borrowed one open.
-		closed := false
-		defer func() {
-			if !closed {
-				_ = c.Close()
-			}
-		}()
-		if ok {
-			d.checkQuery(ctx, c)
-		}
+	if c == nil {
 		d.checkClock()
-		if ok {
-			closed = true
-			d.logout(c)
-		}
 		return
 	}
+	// Close logs out a session the client opened, also when ctx has ended
+	// (it has its own deadline), and leaves a borrowed one open. The
+	// logout check closes it first; a second Close does nothing.
+	defer func() { _ = c.Close() }()
+	if ok {
+		d.checkQuery(ctx, c)
+	}
 	d.checkClock()
+	if ok {
+		d.logout(c)
+	}
 }
 
 // logon opens a session. It returns the client (to close) and whether a
