@@ -45,7 +45,7 @@ func TestGetBackupSessionSample(t *testing.T) {
 	assert.Equal(t, "Backup Job 3@2025-09-24 20:00:09", js.Name)
 	assert.Equal(t, UID("urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e"), js.JobUID)
 	assert.Equal(t, "Backup Job 3", js.JobName)
-	assert.Equal(t, "Backup", js.JobType)
+	assert.Equal(t, JobTypeBackup, js.JobType)
 	assert.Equal(t, time.Date(2025, 9, 24, 20, 0, 9, 607e6, time.UTC), js.CreationTime)
 	assert.Equal(t, time.Date(2025, 9, 24, 20, 2, 54, 717e6, time.UTC), js.EndTime)
 	assert.Equal(t, StateStopped, js.State)
@@ -99,8 +99,8 @@ func TestGetVMRestorePointSample(t *testing.T) {
 	assert.Equal(t, "ubuntu88@2025-10-20 20:04:07", p.Name)
 	assert.Equal(t, "ubuntu88", p.VMDisplayName)
 	assert.Equal(t, "ubuntu88", p.VMName)
-	assert.Equal(t, "Incremental", p.Algorithm)
-	assert.Equal(t, "Increment", p.PointType)
+	assert.Equal(t, AlgorithmIncremental, p.Algorithm)
+	assert.Equal(t, PointTypeIncrement, p.PointType)
 	assert.Equal(t, "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", p.HierarchyObjRef)
 	assert.Equal(t, time.Date(2025, 10, 20, 20, 4, 7, 267e6, time.UTC), p.CreationTime)
 	l, ok := p.BackupServerLink()
@@ -255,7 +255,7 @@ func TestFollowLinkTargets(t *testing.T) {
 	// A link that already carries format=Entity keeps it once.
 	var rp VMRestorePoint
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelRelated, Type: TypeVMRestorePoint, Href: "https://localhost:9398/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218?format=Entity"}, &rp))
-	assert.Equal(t, "Incremental", rp.Algorithm)
+	assert.Equal(t, AlgorithmIncremental, rp.Algorithm)
 	var ts BackupTaskSession
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelAlternate, Href: "https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f"}, &ts))
 	assert.Equal(t, int64(12884901888), ts.TotalSize)
