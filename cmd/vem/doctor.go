@@ -405,9 +405,17 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 	if err != nil {
 		finding := "TLS handshake with " + d.hostport + " failed: " + doctorClean(err.Error())
 		fix := "check that the port serves HTTPS with TLS 1.2 or later"
-		if strings.Contains(err.Error(), "first record does not look like a TLS handshake") {
-			finding = "the server on " + d.hostport + " speaks plain HTTP, not TLS"
+		var record tls.RecordHeaderError
+		if errors.As(err, &record) {
+			finding = "the server on " + d.hostport + " does not speak TLS"
+			if bytes.HasPrefix(record.RecordHeader[:], []byte("HTTP/")) {
+				finding = "the server on " + d.hostport + " speaks plain HTTP, not TLS"
+			}
 			fix = "use the HTTPS port of EM (" + emPort + ")"
+		}
+		if doctorIsTimeout(err) && ctx.Err() == nil {
+			finding = "TLS handshake with " + d.hostport + " not done within " + doctorDialTimeout.String()
+			fix = "check that the port serves HTTPS (EM: " + emPort + ") and that nothing in between holds the connection"
 		}
 		if errors.Is(err, context.DeadlineExceeded) && d.a.g.timeout > 0 && ctx.Err() != nil {
 			finding = "TLS handshake with " + d.hostport + " not done before --timeout (" + d.a.g.timeout.String() + ") was reached"
