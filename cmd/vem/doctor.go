@@ -122,6 +122,10 @@ type doctor struct {
 	serverDate time.Time // the Date header of the last raw answer
 	localDate  time.Time // this machine's time when that answer arrived
 	borrowed   bool      // the session is the user's, from --session-id
+
+	// proxyFor is the proxy the SDK's transport would use; nil means
+	// http.ProxyFromEnvironment.
+	proxyFor func(*http.Request) (*url.URL, error)
 }
 
 // doctorFailure is the error of a doctor run with a failed check. Its exit
@@ -334,7 +338,11 @@ func (d *doctor) checkTCP(ctx context.Context) bool {
 // address (HTTPS_PROXY, NO_PROXY), or "".
 func (d *doctor) proxy() string {
 	req := &http.Request{URL: &url.URL{Scheme: d.origin.Scheme, Host: d.origin.Host, Path: "/api/"}}
-	p, err := http.ProxyFromEnvironment(req)
+	proxyFor := d.proxyFor
+	if proxyFor == nil {
+		proxyFor = http.ProxyFromEnvironment
+	}
+	p, err := proxyFor(req)
 	if err != nil || p == nil {
 		return ""
 	}

@@ -726,3 +726,25 @@ func TestDoctorQueryNotFound(t *testing.T) {
 	assertLine(t, o, "logout", doctorOK, "session closed")
 	assert.Equal(t, 1, int(srv.Stats().Logouts))
 }
+
+func TestDoctorProxyWarning(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	var out bytes.Buffer
+	d := &doctor{a: &app{g: globalFlags{url: "https://" + l.Addr().String()}}, out: &out}
+	d.proxyFor = func(r *http.Request) (*url.URL, error) {
+		assert.Equal(t, "https", r.URL.Scheme)
+		return url.Parse("http://proxyuser:proxy-secret@proxy.example.com:3128")
+	}
+	require.True(t, d.checkURL())
+	out.Reset()
+	require.True(t, d.checkTCP(context.Background()))
+	line := out.String()
+	assert.True(t, strings.HasPrefix(line, "warn  tcp "), line)
+	assert.Contains(t, line, "the environment sets a proxy, proxy.example.com:3128, for this address")
+	assert.Contains(t, line, "fix: make sure the proxy reaches EM, or exclude the host in NO_PROXY")
+	assert.NotContains(t, line, "proxy-secret")
+	assert.NotContains(t, line, "proxyuser")
+}
