@@ -615,9 +615,13 @@ func doctorIsSelfSigned(c *x509.Certificate) bool {
 // httpClient returns the client of the raw requests: the TLS settings the
 // SDK would use, no redirects followed, no cookies.
 func (d *doctor) httpClient() *http.Client {
+	proxy := d.proxyFor
+	if proxy == nil {
+		proxy = http.ProxyFromEnvironment
+	}
 	return &http.Client{
 		Transport: &http.Transport{
-			Proxy:       http.ProxyFromEnvironment,
+			Proxy:       proxy,
 			DialContext: (&net.Dialer{Timeout: doctorDialTimeout}).DialContext,
 			TLSClientConfig: &tls.Config{
 				MinVersion:         tls.VersionTLS12,
