@@ -310,3 +310,45 @@ func TestFleetEvaluateMatchesBruteForce(t *testing.T) {
 		})
 	}
 }
+
+func TestWithFleetServes(t *testing.T) {
+	f := vemtest.Fleet{VMs: 40, Seed: 7}
+	d := f.Generate(fleetNow)
+	s := vemtest.NewServer(vemtest.WithFleet(f), vemtest.WithNow(fleetNow))
+	t.Cleanup(s.Close)
+	// the fleet replaces the generated data set; the seed task session stays
+	assert.Equal(t, len(d.TaskSessions)+1, s.TaskSessionCount())
+
+	more := vemtest.NewServer(vemtest.WithFleet(f), vemtest.WithDataset(10), vemtest.WithNow(fleetNow))
+	t.Cleanup(more.Close)
+	assert.Equal(t, len(d.TaskSessions)+11, more.TaskSessionCount())
+
+	c, err := vem.New(s.URL, vem.WithHTTPClient(s.Client()), vem.WithCredentials(s.Username, s.Password))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	want := d.TaskSessions[len(d.TaskSessions)-1]
+	got, err := c.GetBackupTaskSession(t.Context(), want.UID.String())
+	require.NoError(t, err)
+	assert.Equal(t, want.VMDisplayName, got.VMDisplayName)
+	assert.Equal(t, want.State, got.State)
+	js, err := c.GetBackupJobSession(t.Context(), got.JobSessionUID.String())
+	require.NoError(t, err)
+	assert.Equal(t, d.Servers[0].Name, func() string { l, _ := js.BackupServerLink(); return l.Name }())
+}
+
+func TestFleetDefaults(t *testing.T) {
+	d := vemtest.Fleet{}.Generate(fleetNow) // 500 VMs, no random failures
+	vms := map[string]bool{}
+	for _, ts := range d.TaskSessions {
+		vms[ts.VMUID] = true
+	}
+	assert.Len(t, vms, 500)
+	// without random failures, only the scenarios fail
+	failed := map[string]bool{}
+	for _, ts := range d.TaskSessions {
+		if ts.Result == vem.ResultFailed {
+			failed[ts.VMDisplayName] = true
+		}
+	}
+	assert.Len(t, failed, 4, "%v", failed)
+}
