@@ -198,10 +198,10 @@ func TestHealthFleetExitCodes(t *testing.T) {
 			assert.Empty(t, errOut)
 			state, _, _, long := parsePlugin(t, out)
 			assert.Equal(t, tc.state, state, out)
-			if tc.code == 0 {
-				assert.Empty(t, long)
+			if tc.code == 1 || tc.code == 2 {
+				assert.NotEmpty(t, long, "a line per (job, VM) that is not ok")
 			} else {
-				assert.NotEmpty(t, long)
+				assert.Empty(t, long)
 			}
 		})
 	}
