@@ -67,10 +67,10 @@ type rec struct {
 	vmUID          string
 }
 
-func recOf(ts *vem.BackupTaskSession, intern func(string) string) rec {
+func recOf(ts *vem.BackupTaskSession, jobSession vem.UID, intern func(string) string) rec {
 	return rec{
 		created: ts.CreationTime, ended: ts.EndTime, uid: ts.UID,
-		jobSession: vem.UID(intern(string(normUID(jobSessionUIDOf(ts))))),
+		jobSession: vem.UID(intern(string(jobSession))),
 		state:      vem.State(intern(string(ts.State))), result: vem.Result(intern(string(ts.Result))),
 		reason: intern(ts.Reason), vmUID: intern(ts.VMUID),
 	}
@@ -143,11 +143,12 @@ func (a *accumulator) addTask(ts *vem.BackupTaskSession) {
 	if ts.CreationTime.Before(a.since) {
 		return
 	}
-	if !a.knows(jobSessionUIDOf(ts)) {
+	u := normUID(jobSessionUIDOf(ts))
+	if a.byUID[u] == nil {
 		a.pending = append(a.pending, ts)
 		return
 	}
-	a.place(ts)
+	a.place(ts, u)
 }
 
 // pendingJobSessions returns the UIDs of the job sessions that pending
@@ -165,11 +166,12 @@ func (a *accumulator) pendingJobSessions() []vem.UID {
 	return out
 }
 
-// place files a task session under its (job, VM); a task without a known
-// job session goes under the job its link names, without a job UID.
-func (a *accumulator) place(ts *vem.BackupTaskSession) {
+// place files a task session, whose job session has the normalized UID u,
+// under its (job, VM); a task without a known job session goes under the
+// job its link names, without a job UID.
+func (a *accumulator) place(ts *vem.BackupTaskSession, u vem.UID) {
 	var g *jobGroup
-	if js := a.byUID[normUID(jobSessionUIDOf(ts))]; js != nil {
+	if js := a.byUID[u]; js != nil {
 		g = a.groups[jobKey(js.JobUID, js.JobName)]
 	} else {
 		name := ""
@@ -190,7 +192,7 @@ func (a *accumulator) place(ts *vem.BackupTaskSession) {
 		p = &pair{job: g}
 		g.pairs[k] = p
 	}
-	p.recs = append(p.recs, recOf(ts, a.intern))
+	p.recs = append(p.recs, recOf(ts, u, a.intern))
 	if p.newest == nil || compareTasks(ts, p.newest) > 0 {
 		p.newest = ts
 	}
@@ -199,7 +201,7 @@ func (a *accumulator) place(ts *vem.BackupTaskSession) {
 // report judges what was added.
 func (a *accumulator) report() *Report {
 	for _, ts := range a.pending {
-		a.place(ts)
+		a.place(ts, normUID(jobSessionUIDOf(ts)))
 	}
 	a.pending = nil
 	rep := &Report{
