@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
 )

@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
 	"github.com/vemkit/vem/vemtest"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
