@@ -18,6 +18,9 @@ const (
 	SeedJobSessionID   = "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"
 	SeedBackupServerID = "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"
 	SeedRestorePointID = "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"
+	// SeedJobID is the backup job of the seed job session, "vCD Job
+	// Template"; its objects are AnT_VM1, AnT_VM3, AnT_web01 and AnT_VM2.
+	SeedJobID = "05376e9a-a862-50ce-9c05-ee54d1866b94"
 )
 
 // datasetSeed fixes the generator: the data set depends only on its size
@@ -86,8 +89,9 @@ var (
 	}
 )
 
-// loadDataset stores the seed entities and n generated task sessions with
-// their job sessions and restore points. The caller holds st.mu.
+// loadDataset stores the seed entities, the backup jobs and n generated
+// task sessions with their job sessions and restore points. The caller
+// holds st.mu.
 func loadDataset(st *store, now time.Time, n int) {
 	for _, s := range genServers {
 		st.servers[s.id] = newServerRec(s.id, s.name, s.description, 9392, s.version)

@@ -176,6 +176,25 @@ func NewServer(opts ...Option) *Server {
 // goroutines sharing it reuse their connections.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
+// NewClient returns a vem client wired to the server: its URL, its
+// credentials, and a CA pool that trusts its certificate (with WithoutTLS,
+// permission to use plain HTTP). opts come after those and may override
+// them, for example vem.WithFormat(vem.FormatJSON) or
+// vem.WithCredentials for another account; vem.WithHTTPClient cannot be
+// combined with the CA pool (use Client's transport instead). The caller
+// closes the client.
+func (s *Server) NewClient(opts ...vem.Option) (*vem.Client, error) {
+	base := []vem.Option{vem.WithCredentials(s.Username, s.Password)}
+	if pemBytes := s.CertificatePEM(); pemBytes != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pemBytes)
+		base = append(base, vem.WithRootCAs(pool))
+	} else {
+		base = append(base, vem.WithAllowInsecureHTTP())
+	}
+	return vem.New(s.URL, append(base, opts...)...)
+}
+
 // CertificatePEM returns the server's self-signed certificate in PEM form,
 // for a client's CA pool; nil with WithoutTLS.
 func (s *Server) CertificatePEM() []byte {
