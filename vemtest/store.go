@@ -131,7 +131,6 @@ type serverRec struct {
 	renderCache
 }
 
-func (b *serverRec) uid() string  { return em.UID(vem.KindBackupServer, b.id) }
 func (b *serverRec) guid() string { return b.id }
 
 type restorePointRec struct {
@@ -506,12 +505,12 @@ func finished(state string) bool {
 func newServerRec(id, name, description string, port int, version string) *serverRec {
 	h := sha1.Sum([]byte("thumbprint\x00" + id))
 	return &serverRec{id: id, name: name, description: description, port: port, version: version,
-		wcfPort: defaultWcfPort, thumbprint: strings.ToUpper(hex.EncodeToString(h[:]))}
+		wcfPort: defaultWCFPort, thumbprint: strings.ToUpper(hex.EncodeToString(h[:]))}
 }
 
-// defaultWcfPort is the port EM collects from backup servers of version 12
+// defaultWCFPort is the port EM collects from backup servers of version 12
 // and later on.
-const defaultWcfPort = 9405
+const defaultWCFPort = 9405
 
 func (st *store) addJobSession(js vem.BackupJobSession) {
 	id, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(js.UID))
