@@ -177,8 +177,13 @@ type entityType[R record] struct {
 	lookup func(*store, string) (R, bool)
 	// listed narrows GET <path> (nil: every record).
 	listed func(s *Server, r R) bool
+	// server gives the backup server an object belongs to (ID and the name
+	// its links carry), for the fields BackupServerUid and
+	// BackupServerName.
+	server func(R) (id, name string)
 	// query is the query service type and its getters by lower-case field
-	// name; query.Name == "" means the type is not queryable.
+	// name; query.Name == "" means the type is not queryable. The getters
+	// of UID, Name, BackupServerUid and BackupServerName are derived.
 	query   em.QueryType
 	getters map[string]getter[R]
 	// collected reports whether the query service already sees r (nil:
@@ -204,6 +209,27 @@ func (t *entityType[R]) init() *entityType[R] {
 		}
 	}
 	t.json = append(t.json, t.attrs...)
+	if t.getters == nil {
+		t.getters = make(map[string]getter[R])
+	}
+	t.getters["uid"] = gStr(t.uid)
+	t.getters["name"] = gStr(t.name)
+	if t.server != nil {
+		t.getters["backupserveruid"] = gStr(func(r R) string {
+			id, _ := t.server(r)
+			if id == "" {
+				return ""
+			}
+			return em.UID(em.KindBackupServer, id)
+		})
+		t.getters["backupservername"] = gStrSt(func(st *store, r R) string {
+			id, name := t.server(r)
+			if s, ok := st.servers[id]; ok {
+				return s.name
+			}
+			return name
+		})
+	}
 	if t.query.Name != "" {
 		for _, f := range t.query.Fields {
 			if _, ok := t.getters[strings.ToLower(f.Name)]; !ok {
@@ -351,31 +377,38 @@ func (t *entityType[R]) listOf(s *Server, w http.ResponseWriter, r *http.Request
 		s.notFound(w, c, parentNoun)
 		return
 	}
-	root := "EntityReferences"
-	jsonKey := "Refs"
+	root, jsonKey := "EntityReferences", "Refs"
 	if entity {
 		root, jsonKey = t.list, t.list
 	}
+	s.replyList(w, c, root, jsonKey, len(recs), func(i int, json bool) []byte {
+		return t.fragment(s.render, recs[i], entity, json)
+	})
+}
+
+// replyList answers a list of n items: {"<jsonKey>":[...]} in JSON,
+// <root>...</root> in XML. item renders item i as a list element.
+func (s *Server) replyList(w http.ResponseWriter, c *call, root, jsonKey string, n int, item func(i int, json bool) []byte) {
 	s.reply(w, c, http.StatusOK, func(json bool) []byte {
 		if json {
 			return s.jsonDoc(func(w *jsonWriter) {
 				w.obj()
 				w.key(jsonKey)
 				w.arr()
-				for _, v := range recs {
-					w.raw(t.fragment(s.render, v, entity, true))
+				for i := range n {
+					w.raw(item(i, true))
 				}
 				w.endArr()
 				w.endObj()
 			})
 		}
 		return s.xmlDoc(func(w *xmlWriter) {
-			w.tag(root, nsDefault, len(recs) == 0)
-			if len(recs) == 0 {
+			w.tag(root, nsDefault, n == 0)
+			if n == 0 {
 				return
 			}
-			for _, v := range recs {
-				w.b = append(w.b, t.fragment(s.render, v, entity, false)...)
+			for i := range n {
+				w.b = append(w.b, item(i, false)...)
 			}
 			w.end(root)
 		})

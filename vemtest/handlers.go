@@ -407,22 +407,13 @@ func (s *Server) logonBody(sess sessionInfo) func(bool) []byte {
 }
 
 func (s *Server) listLogonSessions(w http.ResponseWriter, _ *http.Request, c *call) {
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
+	s.replyList(w, c, "LogonSessions", "LogonSessions", 1, func(_ int, json bool) []byte {
 		if json {
-			return s.jsonDoc(func(w *jsonWriter) {
-				w.obj()
-				w.key("LogonSessions")
-				w.arr()
-				s.render.logonJSON(w, c.sess)
-				w.endArr()
-				w.endObj()
-			})
+			return s.jsonDoc(func(w *jsonWriter) { s.render.logonJSON(w, c.sess) })
 		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			w.tag("LogonSessions", nsDefault, false)
-			s.render.logonXML(w, c.sess, nsNone)
-			w.end("LogonSessions")
-		})
+		w := s.render.xml()
+		s.render.logonXML(w, c.sess, nsNone)
+		return w.b
 	})
 }
 

@@ -388,42 +388,30 @@ func (s *Server) listIncludes(w http.ResponseWriter, _ *http.Request, c *call) {
 			{Rel: "Delete", Href: jobPath + "/includes/" + in.id},
 		}
 	}
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
+	s.replyList(w, c, "ObjectsInJob", "ObjectInJobs", len(ins), func(i int, json bool) []byte {
+		in := ins[i]
+		href := s.render.base + jobPath + "/includes/" + in.id
 		if json {
 			return s.jsonDoc(func(w *jsonWriter) {
 				w.obj()
-				w.key("ObjectInJobs")
-				w.arr()
-				for _, in := range ins {
-					w.obj()
-					w.kstr("ObjectInJobId", in.id)
-					w.kstrOrNull("HierarchyObjRef", in.hierarchyObjRef)
-					w.kstrOrNull("Name", in.name)
-					w.kstrOrNull("DisplayName", in.displayName)
-					w.links(s.render.base, links(in))
-					w.kstr("Href", s.render.base+jobPath+"/includes/"+in.id)
-					w.kstr("Type", "ObjectInJob")
-					w.endObj()
-				}
-				w.endArr()
+				w.kstr("ObjectInJobId", in.id)
+				w.kstrOrNull("HierarchyObjRef", in.hierarchyObjRef)
+				w.kstrOrNull("Name", in.name)
+				w.kstrOrNull("DisplayName", in.displayName)
+				w.links(s.render.base, links(in))
+				w.kstr("Href", href)
+				w.kstr("Type", "ObjectInJob")
 				w.endObj()
 			})
 		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			w.tag("ObjectsInJob", nsDefault, len(ins) == 0)
-			if len(ins) == 0 {
-				return
-			}
-			for _, in := range ins {
-				w.tag("ObjectInJob", nsNone, false, "Type", "ObjectInJob", "Href", s.render.base+jobPath+"/includes/"+in.id)
-				w.links(s.render.base, links(in))
-				w.elem("ObjectInJobId", in.id)
-				w.elem("HierarchyObjRef", in.hierarchyObjRef)
-				w.elem("Name", in.name)
-				w.elem("DisplayName", in.displayName)
-				w.end("ObjectInJob")
-			}
-			w.end("ObjectsInJob")
-		})
+		w := s.render.xml()
+		w.tag("ObjectInJob", nsNone, false, "Type", "ObjectInJob", "Href", href)
+		w.links(s.render.base, links(in))
+		w.elem("ObjectInJobId", in.id)
+		w.elem("HierarchyObjRef", in.hierarchyObjRef)
+		w.elem("Name", in.name)
+		w.elem("DisplayName", in.displayName)
+		w.end("ObjectInJob")
+		return w.b
 	})
 }

@@ -43,22 +43,19 @@ var taskSessions = (&entityType[*taskRec]{
 	all:    func(st *store) []*taskRec { return st.order },
 	lookup: func(st *store, id string) (*taskRec, bool) { t, ok := st.tasks[id]; return t, ok },
 	listed: func(s *Server, t *taskRec) bool { return !t.created.Before(s.cfg.clock().Add(-taskSessionWindow)) },
+	server: func(t *taskRec) (string, string) { return t.serverID, t.serverName },
 	query:  em.BackupTaskSessionQuery(),
 	getters: map[string]getter[*taskRec]{
-		"uid":              gStr(func(t *taskRec) string { return t.uid() }),
-		"name":             gStr(func(t *taskRec) string { return t.name }),
-		"creationtime":     gTime(func(t *taskRec) time.Time { return t.created }),
-		"endtime":          gTime(func(t *taskRec) time.Time { return t.ended }),
-		"state":            gStr(func(t *taskRec) string { return t.state }),
-		"result":           gStr(func(t *taskRec) string { return t.result }),
-		"reason":           gStr(func(t *taskRec) string { return t.reason }),
-		"totalsize":        gInt(func(t *taskRec) int64 { return t.totalSize }),
-		"jobsessionuid":    gStr(func(t *taskRec) string { return t.jobSessionUID }),
-		"jobuid":           gStrSt(func(st *store, t *taskRec) string { u, _ := st.jobOf(t); return u }),
-		"jobname":          gStrSt(func(st *store, t *taskRec) string { _, n := st.jobOf(t); return n }),
-		"backupserveruid":  gStr(func(t *taskRec) string { return serverUID(t.serverID) }),
-		"backupservername": gStrSt(func(st *store, t *taskRec) string { return st.serverNameOf(t.serverID, t.serverName) }),
-		"vmdisplayname":    gStr(func(t *taskRec) string { return t.vmDisplayName }),
+		"creationtime":  gTime(func(t *taskRec) time.Time { return t.created }),
+		"endtime":       gTime(func(t *taskRec) time.Time { return t.ended }),
+		"state":         gStr(func(t *taskRec) string { return t.state }),
+		"result":        gStr(func(t *taskRec) string { return t.result }),
+		"reason":        gStr(func(t *taskRec) string { return t.reason }),
+		"totalsize":     gInt(func(t *taskRec) int64 { return t.totalSize }),
+		"jobsessionuid": gStr(func(t *taskRec) string { return t.jobSessionUID }),
+		"jobuid":        gStrSt(func(st *store, t *taskRec) string { u, _ := st.jobOf(t); return u }),
+		"jobname":       gStrSt(func(st *store, t *taskRec) string { _, n := st.jobOf(t); return n }),
+		"vmdisplayname": gStr(func(t *taskRec) string { return t.vmDisplayName }),
 	},
 	collected:  func(t *taskRec, now time.Time) bool { return !now.Before(t.collectedAt) },
 	byCreation: true,
@@ -91,20 +88,17 @@ var jobSessions = (&entityType[*jobSessionRec]{
 	},
 	all:    func(st *store) []*jobSessionRec { return sortedByCreation(st.jobSessions) },
 	lookup: func(st *store, id string) (*jobSessionRec, bool) { j, ok := st.jobSessions[id]; return j, ok },
+	server: func(j *jobSessionRec) (string, string) { return j.serverID, j.serverName },
 	query:  em.BackupJobSessionQuery(),
 	getters: map[string]getter[*jobSessionRec]{
-		"uid":              gStr(func(j *jobSessionRec) string { return j.uid() }),
-		"name":             gStr(func(j *jobSessionRec) string { return j.name }),
-		"jobtype":          gStr(func(j *jobSessionRec) string { return j.jobType }),
-		"jobuid":           gStr(func(j *jobSessionRec) string { return j.jobUID }),
-		"jobname":          gStr(func(j *jobSessionRec) string { return j.jobName }),
-		"creationtime":     gTime(func(j *jobSessionRec) time.Time { return j.created }),
-		"endtime":          gTime(func(j *jobSessionRec) time.Time { return j.ended }),
-		"state":            gStr(func(j *jobSessionRec) string { return j.state }),
-		"result":           gStr(func(j *jobSessionRec) string { return j.result }),
-		"isretry":          gBool(func(j *jobSessionRec) bool { return j.isRetry }),
-		"backupserveruid":  gStr(func(j *jobSessionRec) string { return serverUID(j.serverID) }),
-		"backupservername": gStrSt(func(st *store, j *jobSessionRec) string { return st.serverNameOf(j.serverID, j.serverName) }),
+		"jobtype":      gStr(func(j *jobSessionRec) string { return j.jobType }),
+		"jobuid":       gStr(func(j *jobSessionRec) string { return j.jobUID }),
+		"jobname":      gStr(func(j *jobSessionRec) string { return j.jobName }),
+		"creationtime": gTime(func(j *jobSessionRec) time.Time { return j.created }),
+		"endtime":      gTime(func(j *jobSessionRec) time.Time { return j.ended }),
+		"state":        gStr(func(j *jobSessionRec) string { return j.state }),
+		"result":       gStr(func(j *jobSessionRec) string { return j.result }),
+		"isretry":      gBool(func(j *jobSessionRec) bool { return j.isRetry }),
 	},
 	collected:  func(j *jobSessionRec, now time.Time) bool { return !now.Before(j.collectedAt) },
 	byCreation: true,
@@ -161,18 +155,15 @@ var vmRestorePoints = (&entityType[*restorePointRec]{
 	},
 	all:    func(st *store) []*restorePointRec { return sortedByCreation(st.restorePoints) },
 	lookup: func(st *store, id string) (*restorePointRec, bool) { p, ok := st.restorePoints[id]; return p, ok },
+	server: func(p *restorePointRec) (string, string) { return p.serverID, p.serverName },
 	query:  em.VMRestorePointQuery(),
 	getters: map[string]getter[*restorePointRec]{
-		"uid":              gStr(func(p *restorePointRec) string { return p.uid() }),
-		"name":             gStr(func(p *restorePointRec) string { return p.name }),
 		"creationtime":     gTime(func(p *restorePointRec) time.Time { return p.created }),
 		"type":             gStr(func(p *restorePointRec) string { return p.pointType }),
 		"algorithm":        gStr(func(p *restorePointRec) string { return p.algorithm }),
 		"restorepointid":   gStr(func(p *restorePointRec) string { return em.UID(em.KindRestorePoint, p.restorePointID()) }),
 		"restorepointname": gStr(func(p *restorePointRec) string { return p.restorePointName() }),
 		"vmdisplayname":    gStr(func(p *restorePointRec) string { return p.vmDisplayName }),
-		"backupserveruid":  gStr(func(p *restorePointRec) string { return serverUID(p.serverID) }),
-		"backupservername": gStrSt(func(st *store, p *restorePointRec) string { return st.serverNameOf(p.serverID, p.serverName) }),
 	},
 	byCreation: true,
 }).init()
@@ -202,18 +193,15 @@ var jobs = (&entityType[*jobRec]{
 		return sortedBy(st.jobs, func(a, b *jobRec) int { return strings.Compare(a.name+a.id, b.name+b.id) })
 	},
 	lookup: func(st *store, id string) (*jobRec, bool) { j, ok := st.jobs[id]; return j, ok },
+	server: func(j *jobRec) (string, string) { return j.serverID, j.serverName },
 	query:  em.JobQuery(),
 	getters: map[string]getter[*jobRec]{
-		"uid":                gStr(func(j *jobRec) string { return j.uid() }),
-		"name":               gStr(func(j *jobRec) string { return j.name }),
 		"description":        gStr(func(j *jobRec) string { return j.description }),
 		"nextrun":            gTime(func(j *jobRec) time.Time { return j.nextRun }),
 		"jobtype":            gStr(func(j *jobRec) string { return j.jobType }),
 		"platform":           gStr(func(j *jobRec) string { return j.platform }),
 		"scheduleconfigured": gBool(func(j *jobRec) bool { return j.scheduleConfigured }),
 		"scheduleenabled":    gBool(func(j *jobRec) bool { return j.scheduleEnabled }),
-		"backupserveruid":    gStr(func(j *jobRec) string { return serverUID(j.serverID) }),
-		"backupservername":   gStrSt(func(st *store, j *jobRec) string { return st.serverNameOf(j.serverID, j.serverName) }),
 	},
 }).init()
 
@@ -254,13 +242,6 @@ func upLinks(serverID, serverName, jobSessionID, jobSessionName string) []linkSp
 		ls = append(ls, linkSpec{Rel: vem.RelUp, Type: vem.TypeBackupJobSessionReference, Href: "/api/backupSessions/" + jobSessionID, Name: jobSessionName})
 	}
 	return ls
-}
-
-func serverUID(id string) string {
-	if id == "" {
-		return ""
-	}
-	return em.UID(vem.KindBackupServer, id)
 }
 
 type created interface {

@@ -249,14 +249,6 @@ func (st *store) jobOf(t *taskRec) (jobUID, jobName string) {
 	return "", name
 }
 
-// serverNameOf returns the name of a stored backup server, else fallback.
-func (st *store) serverNameOf(id, fallback string) string {
-	if s, ok := st.servers[id]; ok {
-		return s.name
-	}
-	return fallback
-}
-
 // splitAt splits "Job name@2025-10-11 20:00:04" at its last "@".
 func splitAt(name string) (before, after string) {
 	if i := strings.LastIndexByte(name, '@'); i >= 0 {
