@@ -138,8 +138,9 @@ func WithNow(t time.Time) Option {
 	return func(c *config) { c.now = t.UTC() }
 }
 
-// WithClock sets the clock the server reads for session idle expiry and
-// for the 30-day window of GET /api/backupTaskSessions (default time.Now).
+// WithClock sets the clock the server reads for session idle expiry, for
+// the 30-day window of GET /api/backupTaskSessions, and for job runs, EM
+// tasks and the collection lag (default time.Now).
 // The function must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
