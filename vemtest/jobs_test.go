@@ -391,3 +391,42 @@ func TestNewClient(t *testing.T) {
 		})
 	}
 }
+
+// TestAddedSessionsMakeAJob checks that a job session added for an unknown
+// job brings the job with it, with the VMs of its task sessions, so that
+// it can be started.
+func TestAddedSessionsMakeAJob(t *testing.T) {
+	g := newJobRig(t, vemtest.WithDataset(0))
+	const (
+		jobID = "11111111-2222-4333-8444-555555555555"
+		jsID  = "11111111-2222-4333-8444-666666666666"
+	)
+	g.srv.AddBackupJobSession(vem.BackupJobSession{
+		UID: "urn:veeam:BackupJobSession:" + jsID, JobUID: "urn:veeam:Job:" + jobID, JobName: "Added Job", JobType: "Backup",
+		CreationTime: testNow.Add(-time.Hour), EndTime: testNow.Add(-50 * time.Minute),
+		State: vem.StateStopped, Result: vem.ResultFailed,
+		Links: vem.Links{{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: "/api/backupServers/" + vemtest.SeedBackupServerID, Name: "enterprise01.tech.local"}},
+	})
+	g.srv.AddBackupTaskSession(vem.BackupTaskSession{
+		UID: "urn:veeam:BackupTaskSession:11111111-2222-4333-8444-777777777777", VMDisplayName: "added-vm",
+		JobSessionUID: "urn:veeam:BackupJobSession:" + jsID, CreationTime: testNow.Add(-time.Hour),
+		EndTime: testNow.Add(-55 * time.Minute), State: vem.StateCompleted, Result: vem.ResultFailed,
+		VMUID: "urn:VMware:Vm:x.vm-1",
+	})
+	job := parseXML(t, get(t, g.srv, g.token, "/api/jobs/"+jobID+"?format=Entity").body)
+	assert.Equal(t, "Added Job", job.Attrs["Name"])
+	assert.Equal(t, "Backup", text(job, "JobType"))
+	inc := parseXML(t, get(t, g.srv, g.token, "/api/jobs/"+jobID+"/includes").body)
+	require.Len(t, inc.Children, 1)
+	assert.Equal(t, "added-vm", text(inc.Children[0], "Name"))
+	assert.Equal(t, "urn:VMware:Vm:x.vm-1", text(inc.Children[0], "HierarchyObjRef"))
+	assert.Equal(t, []string{"urn:veeam:Job:" + jobID},
+		queryAll(t, g.srv, g.token, "type=Job&filter="+urlQuery(`Name=="Added Job";BackupServerUid==`+vemtest.SeedBackupServerID)))
+
+	// Its last session failed: it can be retried.
+	r := g.action(t, jobID, "retry")
+	require.Equal(t, http.StatusAccepted, r.status, string(r.body))
+	tasks := g.taskSessions(t, g.last(t, jobID).Attrs["UID"])
+	require.Len(t, tasks, 1)
+	assert.Equal(t, "added-vm", tasks[0].Attrs["VmDisplayName"])
+}
