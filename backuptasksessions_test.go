@@ -279,11 +279,9 @@ func TestBackupTaskSessionDuration(t *testing.T) {
 // without Type decode with an empty Type.
 func TestDecodeLinksQuirks(t *testing.T) {
 	t.Parallel()
-	var w taskSessionWire
 	body := strings.Replace(string(readFixture(t, "backuptasksession.xml")), "<Links>",
 		`<Links><Link Href="https://localhost:9398/api/query?type=X&amp;page=2" Rel="Next" /><Link Href="https://localhost:9398/api/backupTaskSessions/`+seedGUID+`?action=stop" Rel="Stop" Name="" />`, 1)
-	require.NoError(t, decodeWire(ctXML, []byte(body), &w))
-	s, err := w.toPublic()
+	s, err := taskSessions.decode(ctXML, []byte(body), "")
 	require.NoError(t, err)
 	require.Len(t, s.Links, 6)
 	assert.Equal(t, Link{Rel: "Next", Href: "https://localhost:9398/api/query?type=X&page=2"}, s.Links[0])

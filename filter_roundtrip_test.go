@@ -34,7 +34,7 @@ func (g *filterGen) byte() byte {
 }
 
 var genOps = []struct {
-	mk func(string, any) vem.Filter
+	mk func(vem.Field, any) vem.Filter
 	op emfilter.Op
 }{
 	{vem.Eq, emfilter.Eq}, {vem.Ne, emfilter.Ne}, {vem.Gt, emfilter.Gt},
@@ -72,7 +72,7 @@ func (g *filterGen) comparison() (vem.Filter, *emfilter.Expr) {
 		}
 		value, want = s, s
 	}
-	return o.mk(field, value), &emfilter.Expr{Op: o.op, Field: field, Value: want}
+	return o.mk(vem.Field(field), value), &emfilter.Expr{Op: o.op, Field: field, Value: want}
 }
 
 // tree builds a filter of limited depth.

@@ -1,6 +1,7 @@
 package vem
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -32,6 +33,14 @@ func TestFilterString(t *testing.T) {
 		{"uint", Gt("TotalSize", uint32(7)), "TotalSize>7"},
 		{"negative int", Gt("TotalSize", -1), "TotalSize>-1"},
 		{"bool", Eq("IsRetry", true), "IsRetry==true"},
+		{"float64 whole", Gt("TotalSize", 1e9), "TotalSize>1000000000"},
+		{"float64 fraction", Le("TotalSize", 1.5), "TotalSize<=1.5"},
+		{"float64 large", Ge("TotalSize", 1.2884901888e10), "TotalSize>=12884901888"},
+		{"float32", Lt("TotalSize", float32(0.25)), "TotalSize<0.25"},
+		{"int8", Eq("TotalSize", int8(-3)), "TotalSize==-3"},
+		{"uint64 max", Le("TotalSize", uint64(math.MaxUint64)), "TotalSize<=18446744073709551615"},
+		{"typed field constant", Eq(TaskSessionFieldVMDisplayName, "db 01"), `VmDisplayName=="db 01"`},
+		{"job field constant", Eq(JobFieldScheduleEnabled, false), "ScheduleEnabled==false"},
 		{"inner quotes doubled", Eq("JobName", `Fileserver "A" Backup`), `JobName=="Fileserver ""A"" Backup"`},
 		{"quote without space", Eq("Name", `a"b`), `Name=="a""b"`},
 		{"semicolon quoted", Eq("Reason", "a;b"), `Reason=="a;b"`},
@@ -66,7 +75,9 @@ func TestFilterErrors(t *testing.T) {
 		name string
 		f    Filter
 	}{
-		{"float", Eq("TotalSize", 1.5)},
+		{"NaN", Eq("TotalSize", math.NaN())},
+		{"infinity", Gt("TotalSize", math.Inf(1))},
+		{"float32 infinity", Gt("TotalSize", float32(math.Inf(-1)))},
 		{"nil", Eq("Reason", nil)},
 		{"struct", Eq("Reason", struct{}{})},
 		{"duration", Eq("Reason", time.Second)},

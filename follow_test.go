@@ -12,40 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// serveFile registers a GET responder that answers a testdata file.
-func serveFile(t *testing.T, mt *httpmock.MockTransport, url, query, file, contentType string) {
-	t.Helper()
-	body, err := os.ReadFile("testdata/" + file)
-	require.NoError(t, err)
-	mt.RegisterResponderWithQuery("GET", url, query, func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewBytesResponse(200, body)
-		resp.Header.Set("Content-Type", contentType)
-		return resp, nil
-	})
-}
-
-func installLogon(mt *httpmock.MockTransport) {
-	mt.RegisterResponder("POST", mockBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(201, `<LogonSession xmlns="http://www.veeam.com/ent/v1.0"><SessionId>15a3fc97-0325-4119-b789-5c0367c6c565</SessionId></LogonSession>`)
-		resp.Header.Set("Content-Type", "application/xml")
-		resp.Header.Set(sessionHeader, "tok")
-		return resp, nil
-	})
-	mt.RegisterResponder("DELETE", mockBase+"/api/logonSessions/15a3fc97-0325-4119-b789-5c0367c6c565",
-		httpmock.NewStringResponder(204, ""))
-}
-
 func TestGetBackupSessionSample(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity", "backupjobsession.xml", "application/xml; charset=utf-8")
+	serveFile(t, mt, testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity", "backupjobsession.xml", "application/xml; charset=utf-8")
 	js, err := c.GetBackupJobSession(context.Background(), "urn:veeam:BackupJobSession:A057C2C3-F3BD-4AB4-9FB7-24058CCCB4F6")
 	require.NoError(t, err)
 	assert.Equal(t, UID("urn:veeam:BackupJobSession:a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6"), js.UID)
 	assert.Equal(t, "Backup Job 3@2025-09-24 20:00:09", js.Name)
 	assert.Equal(t, UID("urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e"), js.JobUID)
 	assert.Equal(t, "Backup Job 3", js.JobName)
-	assert.Equal(t, "Backup", js.JobType)
+	assert.Equal(t, JobTypeBackup, js.JobType)
 	assert.Equal(t, time.Date(2025, 9, 24, 20, 0, 9, 607e6, time.UTC), js.CreationTime)
 	assert.Equal(t, time.Date(2025, 9, 24, 20, 2, 54, 717e6, time.UTC), js.EndTime)
 	assert.Equal(t, StateStopped, js.State)
@@ -71,8 +47,7 @@ func TestGetBackupSessionSample(t *testing.T) {
 
 func TestGetBackupServerSample(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupServers/ce15a8c7-aa49-495e-b05b-ee3398c91018", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupServers/ce15a8c7-aa49-495e-b05b-ee3398c91018", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
 	s, err := c.GetBackupServer(context.Background(), "ce15a8c7-aa49-495e-b05b-ee3398c91018")
 	require.NoError(t, err)
 	assert.Equal(t, "srv02.tech.local", s.Name)
@@ -92,15 +67,14 @@ func TestGetBackupServerSample(t *testing.T) {
 
 func TestGetVMRestorePointSample(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/vmRestorePoints/6c958531-3177-4055-b0ce-dc4ef1ce6433", "format=Entity", "vmrestorepoint.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/vmRestorePoints/6c958531-3177-4055-b0ce-dc4ef1ce6433", "format=Entity", "vmrestorepoint.xml", "application/xml")
 	p, err := c.GetVMRestorePoint(context.Background(), "6c958531-3177-4055-b0ce-dc4ef1ce6433")
 	require.NoError(t, err)
 	assert.Equal(t, "ubuntu88@2025-10-20 20:04:07", p.Name)
 	assert.Equal(t, "ubuntu88", p.VMDisplayName)
 	assert.Equal(t, "ubuntu88", p.VMName)
-	assert.Equal(t, "Incremental", p.Algorithm)
-	assert.Equal(t, "Increment", p.PointType)
+	assert.Equal(t, AlgorithmIncremental, p.Algorithm)
+	assert.Equal(t, PointTypeIncrement, p.PointType)
 	assert.Equal(t, "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", p.HierarchyObjRef)
 	assert.Equal(t, time.Date(2025, 10, 20, 20, 4, 7, 267e6, time.UTC), p.CreationTime)
 	l, ok := p.BackupServerLink()
@@ -122,8 +96,7 @@ func TestRelatedGettersJSONBothCasings(t *testing.T) {
 	for name, body := range map[string]string{"em12": em12, "em13": em13} {
 		t.Run(name, func(t *testing.T) {
 			c, mt := newMockClient(t, WithFormat(FormatJSON))
-			installLogon(mt)
-			mt.RegisterResponderWithQuery("GET", mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
+			mt.RegisterResponderWithQuery("GET", testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
 				func(r *http.Request) (*http.Response, error) {
 					require.Equal(t, "application/json", r.Header.Get("Accept"))
 					resp := httpmock.NewStringResponse(200, body)
@@ -160,9 +133,8 @@ func TestRelatedGettersRejectBadIDs(t *testing.T) {
 
 func TestGetterRejectsWrongKind(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	// A task session where a job session was asked for.
-	serveFile(t, mt, mockBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "format=Entity", "backuptasksession.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "format=Entity", "backuptasksession.xml", "application/xml")
 	_, err := c.GetBackupJobSession(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
 	require.ErrorIs(t, err, ErrDecode)
 	var de *DecodeError
@@ -172,8 +144,7 @@ func TestGetterRejectsWrongKind(t *testing.T) {
 
 func TestListBackupTaskSessions(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupTaskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
 	refs, err := c.ListBackupTaskSessions(context.Background())
 	require.NoError(t, err)
 	require.Len(t, refs, 6)
@@ -192,8 +163,7 @@ func TestListBackupTaskSessions(t *testing.T) {
 
 func TestBackupSessionTaskSessionsJSON(t *testing.T) {
 	c, mt := newMockClient(t, WithFormat(FormatJSON))
-	installLogon(mt)
-	mt.RegisterResponder("GET", mockBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c/taskSessions", func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("GET", testBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c/taskSessions", func(r *http.Request) (*http.Response, error) {
 		resp := httpmock.NewStringResponse(200, "\ufeff"+`{"refs":[{"links":[{"rel":"Alternate","href":"https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f?format=Entity","name":"AnT_VM2@2025-10-11 20:06:09","type":"BackupTaskSession"}],"uid":"urn:veeam:BackupTaskSession:88322206-a645-4aa3-9228-028ce51e7c0f","name":"AnT_VM2@2025-10-11 20:06:09","href":"https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f","type":"BackupTaskSessionReference"}]}`)
 		resp.Header.Set("Content-Type", "application/json")
 		return resp, nil
@@ -210,14 +180,13 @@ func TestBackupSessionTaskSessionsJSON(t *testing.T) {
 // host.
 func TestFollowLinkStaysOnConfiguredHost(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	foreignHits := 0
 	mt.RegisterResponder("GET", `=~^https://evil\.example`, func(r *http.Request) (*http.Response, error) {
 		foreignHits++
 		return httpmock.NewStringResponse(500, "must not be called"), nil
 	})
 	var gotToken string
-	mt.RegisterResponderWithQuery("GET", mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
+	mt.RegisterResponderWithQuery("GET", testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
 		func(r *http.Request) (*http.Response, error) {
 			gotToken = r.Header.Get(sessionHeader)
 			body, _ := os.ReadFile("testdata/backupjobsession.xml")
@@ -229,23 +198,22 @@ func TestFollowLinkStaysOnConfiguredHost(t *testing.T) {
 	var js BackupJobSession
 	require.NoError(t, c.FollowLink(context.Background(), l, &js))
 	assert.Equal(t, "Backup Job 3", js.JobName)
-	assert.Equal(t, "tok", gotToken)
+	assert.Equal(t, "tok-1", gotToken)
 	assert.Equal(t, 0, foreignHits)
 	for key, n := range mt.GetCallCountInfo() {
 		if n > 0 {
-			assert.Contains(t, key, mockBase, "request to %s", key)
+			assert.Contains(t, key, testBase, "request to %s", key)
 		}
 	}
 }
 
 func TestFollowLinkTargets(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "format=Entity", "vmrestorepoint.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f", "format=Entity", "backuptasksession.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions/88767486-89d6-4340-92f0-2ad615a8f21b", "", "backuptasksession-ref-v9.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "format=Entity", "vmrestorepoint.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f", "format=Entity", "backuptasksession.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupTaskSessions/88767486-89d6-4340-92f0-2ad615a8f21b", "", "backuptasksession-ref-v9.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
 	ctx := context.Background()
 
 	// A reference link gets format=Entity added.
@@ -255,7 +223,7 @@ func TestFollowLinkTargets(t *testing.T) {
 	// A link that already carries format=Entity keeps it once.
 	var rp VMRestorePoint
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelRelated, Type: TypeVMRestorePoint, Href: "https://localhost:9398/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218?format=Entity"}, &rp))
-	assert.Equal(t, "Incremental", rp.Algorithm)
+	assert.Equal(t, AlgorithmIncremental, rp.Algorithm)
 	var ts BackupTaskSession
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelAlternate, Href: "https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f"}, &ts))
 	assert.Equal(t, int64(12884901888), ts.TotalSize)

@@ -3,6 +3,8 @@ package vem
 import (
 	"os"
 	"testing"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Fuzz targets for the decoders of the related resources, reference lists,
@@ -36,11 +38,7 @@ func contentType(json bool) string {
 func FuzzDecodeBackupJobSession(f *testing.F) {
 	addSeeds(f, "backupjobsession.xml", "backuptasksession.xml")
 	f.Fuzz(func(t *testing.T, body []byte, json bool) {
-		var w jobSessionWire
-		if decodeWire(contentType(json), body, &w) != nil {
-			return
-		}
-		if s, err := w.toPublic(); err == nil && s.UID.Kind() != KindBackupJobSession {
+		if s, err := jobSessions.decode(contentType(json), body, ""); err == nil && s.UID.Kind() != KindBackupJobSession {
 			t.Fatalf("accepted a %q UID", s.UID)
 		}
 	})
@@ -49,12 +47,17 @@ func FuzzDecodeBackupJobSession(f *testing.F) {
 func FuzzDecodeBackupServer(f *testing.F) {
 	addSeeds(f, "backupserver-resource-doc.xml")
 	f.Fuzz(func(t *testing.T, body []byte, json bool) {
-		var w backupServerWire
-		if decodeWire(contentType(json), body, &w) != nil {
-			return
-		}
-		if s, err := w.toPublic(); err == nil && s.UID.Kind() != KindBackupServer {
+		if s, err := backupServers.decode(contentType(json), body, ""); err == nil && s.UID.Kind() != KindBackupServer {
 			t.Fatalf("accepted a %q UID", s.UID)
+		}
+	})
+}
+
+func FuzzDecodeJob(f *testing.F) {
+	addSeeds(f, "job.xml")
+	f.Fuzz(func(t *testing.T, body []byte, json bool) {
+		if j, err := jobs.decode(contentType(json), body, ""); err == nil && j.UID.Kind() != KindJob {
+			t.Fatalf("accepted a %q UID", j.UID)
 		}
 	})
 }
@@ -62,11 +65,7 @@ func FuzzDecodeBackupServer(f *testing.F) {
 func FuzzDecodeVMRestorePoint(f *testing.F) {
 	addSeeds(f, "vmrestorepoint.xml")
 	f.Fuzz(func(t *testing.T, body []byte, json bool) {
-		var w vmRestorePointWire
-		if decodeWire(contentType(json), body, &w) != nil {
-			return
-		}
-		if p, err := w.toPublic(); err == nil && p.UID.Kind() != KindVMRestorePoint {
+		if p, err := vmRestorePoints.decode(contentType(json), body, ""); err == nil && p.UID.Kind() != KindVMRestorePoint {
 			t.Fatalf("accepted a %q UID", p.UID)
 		}
 	})
@@ -96,12 +95,12 @@ func FuzzDecodeEntityRefs(f *testing.F) {
 func FuzzDecodeQueryPage(f *testing.F) {
 	addSeeds(f, "query-backuptasksession.xml", "query-backuptasksession-v12.json")
 	f.Fuzz(func(t *testing.T, body []byte, json bool) {
-		var w taskSessionQueryWire
-		if decodeWire(contentType(json), body, &w) != nil {
+		p, err := taskSessions.decodePage(contentType(json), body, 1)
+		if err != nil {
 			return
 		}
-		for i := range w.Entities.BackupTaskSessions.Items {
-			if s, err := w.Entities.BackupTaskSessions.Items[i].toPublic(); err == nil && s.UID.Kind() != KindBackupTaskSession {
+		for _, s := range p.items {
+			if s.UID.Kind() != KindBackupTaskSession {
 				t.Fatalf("accepted a %q UID", s.UID)
 			}
 		}
@@ -127,14 +126,14 @@ func FuzzFilterRender(f *testing.F) {
 		f.Add("JobName", s, int64(3), uint8(0))
 	}
 	f.Fuzz(func(t *testing.T, field, value string, n int64, op uint8) {
-		ops := []func(string, any) Filter{Eq, Ne, Gt, Ge, Lt, Le}
+		ops := []func(Field, any) Filter{Eq, Ne, Gt, Ge, Lt, Le}
 		mk := ops[int(op)%len(ops)]
-		fl := And(mk(field, value), Or(mk("TotalSize", n), Eq("Result", ResultFailed)))
+		fl := And(mk(Field(field), value), Or(mk("TotalSize", n), Eq("Result", ResultFailed)))
 		s := fl.String()
 		if fl.Err() != nil {
 			return // invalid field names are reported, not rendered into a query
 		}
-		rendered := quoteValue(value)
+		rendered := em.QuoteValue(value)
 		if rendered != value {
 			inner := rendered[1 : len(rendered)-1]
 			if rendered[0] != '"' || rendered[len(rendered)-1] != '"' || unescapedQuote(inner) {
@@ -163,7 +162,7 @@ func unescapedQuote(s string) bool {
 
 func containsSyntax(s string) bool {
 	for _, r := range s {
-		if needsQuote(r) {
+		if em.NeedsQuote(r) {
 			return true
 		}
 	}

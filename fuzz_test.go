@@ -62,14 +62,10 @@ func FuzzDecodeBackupTaskSession(f *testing.F) {
 	fuzzSeedFiles(f, func(b []byte, sel byte) { f.Add(b, sel) })
 	f.Fuzz(func(t *testing.T, body []byte, sel byte) {
 		ct := fuzzCT(sel)
-		var w taskSessionWire
-		if err := decodeWire(ct, body, &w); err != nil {
-			return
-		}
-		s, err := w.toPublic()
+		s, err := taskSessions.decode(ct, body, "")
 		if err != nil {
 			if s != nil {
-				t.Fatal("toPublic returned a session with an error")
+				t.Fatal("decode returned a session with an error")
 			}
 			return
 		}

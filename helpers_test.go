@@ -200,6 +200,23 @@ func (em *fakeEM) calls(method, url string) int {
 	return em.mt.GetCallCountInfo()[method+" "+url]
 }
 
+// newMockClient returns a client of a new fakeEM, without retries, and the
+// fakeEM's transport for the test's own responders.
+func newMockClient(t testing.TB, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	em := newFakeEM(t)
+	return em.client(t, append([]Option{WithRetry(NoRetry)}, opts...)...), em.mt
+}
+
+// serveFile registers a GET responder that answers a testdata file.
+func serveFile(t testing.TB, mt *httpmock.MockTransport, url, query, file, contentType string) {
+	t.Helper()
+	body := readFixture(t, file)
+	mt.RegisterResponderWithQuery(http.MethodGet, url, query, func(*http.Request) (*http.Response, error) {
+		return mockResp(http.StatusOK, contentType, body), nil
+	})
+}
+
 // client returns a client of em with credentials and fast retries; opts
 // come last and override those. It is closed when the test ends.
 func (em *fakeEM) client(t testing.TB, opts ...Option) *Client {

@@ -59,12 +59,12 @@ type FieldKind uint8
 
 // Field kinds.
 const (
-	String FieldKind = iota // compared as text, case-insensitively
-	Time                    // DateTime, compared in time
-	Int                     // a whole number
-	Bool                    // True or False
-	UIDField                // a UID; a bare GUID names an object of Field.UIDKind
-	Enum                    // compared by position in Field.Values
+	String   FieldKind = iota // compared as text, case-insensitively
+	Time                      // DateTime, compared in time
+	Int                       // a whole number
+	Bool                      // True or False
+	UIDField                  // a UID; a bare GUID names an object of Field.UIDKind
+	Enum                      // compared by position in Field.Values
 )
 
 // Field is one field the query service can filter and sort on.
