@@ -297,12 +297,25 @@ func (s *Server) AddBackupServer(bs vem.BackupServer) {
 	s.store.addServer(bs)
 }
 
-// AddVmRestorePoint stores rp, replacing a restore point with the same ID.
+// AddVMRestorePoint stores rp, replacing a restore point with the same ID.
 // It panics when rp.UID is neither a GUID nor a VmRestorePoint UID.
 func (s *Server) AddVMRestorePoint(rp vem.VMRestorePoint) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	s.store.addRestorePoint(rp)
+}
+
+// AddJob stores j, replacing a job with the same ID, with includes as the
+// objects (VMs) it processes; without includes it keeps the objects it had
+// and gains the VMs of the task sessions added for its sessions. It panics
+// when j.UID is neither a GUID nor a Job UID. An empty JobType is Backup
+// and an empty Platform VMware; an Up BackupServerReference link names its
+// backup server (synthesized when unknown). Without links the standard ones
+// are generated, with Start, Stop and Retry.
+func (s *Server) AddJob(j vem.Job, includes ...vem.JobInclude) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	s.store.addJob(j, includes)
 }
 
 // TaskSessionCount returns how many backup task sessions the server holds

@@ -412,15 +412,7 @@ func defaultTaskLinks(t *taskRec) []linkSpec {
 // task links to, when they are not stored yet, with values consistent with
 // the task.
 func (st *store) synthesizeForTask(t *taskRec) {
-	if t.serverID != "" {
-		if _, ok := st.servers[t.serverID]; !ok {
-			name := t.serverName
-			if name == "" {
-				name = "backup-" + t.serverID[:8] + ".tech.local"
-			}
-			st.servers[t.serverID] = newServerRec(t.serverID, name, "", 9392, "13.0.1.1071")
-		}
-	}
+	st.ensureServer(t.serverID, t.serverName)
 	if t.jobSessionID != "" {
 		if _, ok := st.jobSessions[t.jobSessionID]; !ok {
 			name := t.jobSessionNm
@@ -536,10 +528,7 @@ func (st *store) addJobSession(js vem.BackupJobSession) {
 		r.jobUID = em.UID(em.KindJob, guidFrom("job", r.jobName))
 	}
 	if l, ok := js.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = l.ID(), l.Name
-		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
-			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
-		}
+		r.serverID, r.serverName = st.serverOfLink(l)
 	}
 	st.jobSessions[id] = r
 	st.ensureJob(r)
@@ -552,13 +541,15 @@ func (st *store) addServer(bs vem.BackupServer) {
 	}
 	r := newServerRec(id, bs.Name, bs.Description, bs.Port, bs.Version)
 	r.links = specsFromLinks(bs.Links)
+	r.wcfPort = cmp.Or(bs.WcfPort, r.wcfPort)
+	r.thumbprint = cmp.Or(bs.VBRCertificateThumbprint, r.thumbprint)
 	st.servers[id] = r
 }
 
 func (st *store) addRestorePoint(rp vem.VMRestorePoint) {
 	id, ok := parseGUIDOrUID(vem.KindVMRestorePoint, string(rp.UID))
 	if !ok {
-		panic(fmt.Sprintf("vemtest: AddVmRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
+		panic(fmt.Sprintf("vemtest: AddVMRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
 	}
 	r := &restorePointRec{
 		id:              id,
@@ -572,10 +563,55 @@ func (st *store) addRestorePoint(rp vem.VMRestorePoint) {
 		links:           specsFromLinks(rp.Links),
 	}
 	if l, ok := rp.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = l.ID(), l.Name
-		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
-			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
-		}
+		r.serverID, r.serverName = st.serverOfLink(l)
 	}
 	st.restorePoints[id] = r
+}
+
+func (st *store) addJob(j vem.Job, includes []vem.JobInclude) {
+	id, ok := parseGUIDOrUID(em.KindJob, string(j.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddJob: UID %q is neither a GUID nor a Job UID", j.UID))
+	}
+	r := &jobRec{
+		id: id, name: j.Name, jobType: cmp.Or(string(j.JobType), "Backup"), platform: cmp.Or(string(j.Platform), "VMware"),
+		description: j.Description, scheduleConfigured: j.ScheduleConfigured, scheduleEnabled: j.ScheduleEnabled,
+		links: specsFromLinks(j.Links),
+	}
+	if !j.NextRun.IsZero() {
+		r.nextRun = j.NextRun.UTC()
+	}
+	if l, ok := j.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
+		r.serverID, r.serverName = st.serverOfLink(l)
+	}
+	st.jobs[id] = r
+	if len(includes) == 0 {
+		return
+	}
+	ins := make([]includeRec, 0, len(includes))
+	for _, in := range includes {
+		name := cmp.Or(in.Name, in.DisplayName)
+		ins = append(ins, includeRec{
+			id:              cmp.Or(strings.ToLower(in.ObjectInJobID), guidFrom("objectInJob", id, name)),
+			hierarchyObjRef: in.HierarchyObjRef, name: name, displayName: cmp.Or(in.DisplayName, name),
+		})
+	}
+	st.includes[id] = ins
+}
+
+// serverOfLink returns the backup server an Up link names, and makes sure
+// it is stored.
+func (st *store) serverOfLink(l vem.Link) (id, name string) {
+	id, name = l.ID(), l.Name
+	st.ensureServer(id, name)
+	return id, name
+}
+
+// ensureServer synthesizes the backup server with a GUID id when it is not
+// stored yet.
+func (st *store) ensureServer(id, name string) {
+	if _, ok := st.servers[id]; ok || len(id) < 8 {
+		return
+	}
+	st.servers[id] = newServerRec(id, cmp.Or(name, "backup-"+id[:8]+".tech.local"), "", 9392, "13.0.1.1071")
 }
