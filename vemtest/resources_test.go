@@ -11,20 +11,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
 )
 
-// answerStyle is one of the three answer formats.
+// answerStyle is one of the three answer formats: the server's JSON
+// style, the Accept header and the SDK format that ask for it.
 type answerStyle struct {
 	name   string
 	style  vemtest.JSONStyle
 	accept string
+	format vem.Format
 }
 
 var answerStyles = []answerStyle{
-	{"XML", vemtest.EM12PascalCase, ""},
-	{"EM12 JSON", vemtest.EM12PascalCase, "application/json"},
-	{"EM13 JSON", vemtest.EM13CamelCase, "application/json"},
+	{"XML", vemtest.EM12PascalCase, "", vem.FormatXML},
+	{"EM12 JSON", vemtest.EM12PascalCase, "application/json", vem.FormatJSON},
+	{"EM13 JSON", vemtest.EM13CamelCase, "application/json", vem.FormatJSON},
 }
 
 func (a answerStyle) json() bool { return a.accept != "" }

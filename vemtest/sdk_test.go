@@ -13,17 +13,6 @@ import (
 	"github.com/vemkit/vem/vemtest"
 )
 
-// sdkFormats are the three ways the SDK can talk to the fake.
-var sdkFormats = []struct {
-	name   string
-	style  vemtest.JSONStyle
-	format vem.Format
-}{
-	{"XML", vemtest.EM12PascalCase, vem.FormatXML},
-	{"EM12 JSON", vemtest.EM12PascalCase, vem.FormatJSON},
-	{"EM13 JSON", vemtest.EM13CamelCase, vem.FormatJSON},
-}
-
 func collect[T any](t testing.TB, seq func(func(T, error) bool)) []T {
 	t.Helper()
 	var out []T
@@ -39,7 +28,7 @@ func collect[T any](t testing.TB, seq func(func(T, error) bool)) []T {
 // SDK and the fake agree on every field.
 func TestSDKReadsEveryType(t *testing.T) {
 	ctx := context.Background()
-	for _, f := range sdkFormats {
+	for _, f := range answerStyles {
 		t.Run(f.name, func(t *testing.T) {
 			srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithClock(newFakeClock(testNow).Now), vemtest.WithJSONStyle(f.style))
 			c, err := srv.NewClient(vem.WithFormat(f.format))
@@ -120,7 +109,7 @@ func TestAddJob(t *testing.T) {
 	srv.AddJob(vem.Job{UID: "44444444-3333-4444-8555-666666666666", Name: "Defaults"})
 	assert.Panics(t, func() { srv.AddJob(vem.Job{UID: "urn:veeam:BackupServer:" + id}) })
 
-	for _, f := range sdkFormats {
+	for _, f := range answerStyles {
 		t.Run(f.name, func(t *testing.T) {
 			c, err := srv.NewClient(vem.WithFormat(f.format))
 			require.NoError(t, err)
