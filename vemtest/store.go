@@ -88,7 +88,6 @@ type taskData struct {
 	collectedAt   time.Time  // the query service sees it from then on
 }
 
-func (t *taskRec) uid() string             { return em.UID(vem.KindBackupTaskSession, t.id) }
 func (t *taskRec) guid() string            { return t.id }
 func (t *taskRec) creationTime() time.Time { return t.created }
 
@@ -115,7 +114,6 @@ type jobSessionData struct {
 	collectedAt    time.Time // the query service sees it from then on
 }
 
-func (j *jobSessionRec) uid() string             { return em.UID(vem.KindBackupJobSession, j.id) }
 func (j *jobSessionRec) guid() string            { return j.id }
 func (j *jobSessionRec) creationTime() time.Time { return j.created }
 
@@ -148,7 +146,6 @@ type restorePointRec struct {
 	renderCache
 }
 
-func (p *restorePointRec) uid() string             { return em.UID(vem.KindVMRestorePoint, p.id) }
 func (p *restorePointRec) guid() string            { return p.id }
 func (p *restorePointRec) creationTime() time.Time { return p.created }
 
