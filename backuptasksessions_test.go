@@ -312,3 +312,47 @@ func TestParseTime(t *testing.T) {
 	_, err = parseTime("EndTimeUTC", "yesterday")
 	require.ErrorContains(t, err, "EndTimeUTC")
 }
+
+func FuzzDecodeBackupTaskSession(f *testing.F) {
+	fuzzSeedFiles(f, func(b []byte, sel byte) { f.Add(b, sel) })
+	f.Fuzz(func(t *testing.T, body []byte, sel byte) {
+		ct := fuzzCT(sel)
+		s, err := taskSessions.decode(ct, body, "")
+		if err != nil {
+			if s != nil {
+				t.Fatal("decode returned a session with an error")
+			}
+			return
+		}
+		if s.UID.Kind() != KindBackupTaskSession {
+			t.Fatalf("accepted a session with UID %q", s.UID)
+		}
+		if s.UID.ID() == "" {
+			t.Fatalf("accepted a UID without ID: %q", s.UID)
+		}
+		if !s.CreationTime.IsZero() && s.CreationTime.Location().String() != "UTC" {
+			t.Fatalf("CreationTime not in UTC: %v", s.CreationTime)
+		}
+	})
+}
+
+func TestBackupTaskSessionJobSessionID(t *testing.T) {
+	const js = "35c24055-bdee-4e43-b655-a42de408d2ec"
+	link := Links{{Rel: RelUp, Type: TypeBackupJobSessionReference, Href: "https://h:9398/api/backupSessions/" + js}}
+	tests := []struct {
+		name string
+		s    BackupTaskSession
+		want string
+	}{
+		{"from the UID", BackupTaskSession{JobSessionUID: "urn:veeam:BackupJobSession:" + js}, js},
+		{"UID in upper case", BackupTaskSession{JobSessionUID: UID("urn:veeam:BackupJobSession:" + strings.ToUpper(js))}, js},
+		{"from the link", BackupTaskSession{Links: link}, js},
+		{"a malformed UID falls back to the link", BackupTaskSession{JobSessionUID: "urn:veeam:BackupJobSession:x", Links: link}, js},
+		{"neither", BackupTaskSession{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.s.JobSessionID())
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vemkit/vem/internal/em"
 )
 
 type customState string
@@ -121,4 +122,56 @@ func TestQueryValidate(t *testing.T) {
 		assert.Error(t, q.validate(), "%+v", q)
 	}
 	assert.NoError(t, (&Query{SortAsc: "CreationTime", PageSize: 10, Concurrency: 2}).validate())
+}
+
+// FuzzFilterRender checks that rendering never panics and that a string
+// value always comes out either bare (with no character of the syntax) or
+// quoted with its quotes doubled, so it cannot change the expression's
+// structure.
+func FuzzFilterRender(f *testing.F) {
+	for _, s := range []string{"dbserver01", "Fileserver Backup", `a"b`, "a;b,c", "", "(x)", "Überserver"} {
+		f.Add("JobName", s, int64(3), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, field, value string, n int64, op uint8) {
+		ops := []func(Field, any) Filter{Eq, Ne, Gt, Ge, Lt, Le}
+		mk := ops[int(op)%len(ops)]
+		fl := And(mk(Field(field), value), Or(mk("TotalSize", n), Eq("Result", ResultFailed)))
+		s := fl.String()
+		if fl.Err() != nil {
+			return // invalid field names are reported, not rendered into a query
+		}
+		rendered := em.QuoteValue(value)
+		if rendered != value {
+			inner := rendered[1 : len(rendered)-1]
+			if rendered[0] != '"' || rendered[len(rendered)-1] != '"' || unescapedQuote(inner) {
+				t.Fatalf("bad quoting of %q: %s", value, rendered)
+			}
+		} else if value == "" || containsSyntax(value) {
+			t.Fatalf("value %q left bare", value)
+		}
+		if len(s) == 0 {
+			t.Fatal("empty rendering")
+		}
+	})
+}
+
+func unescapedQuote(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			if i+1 >= len(s) || s[i+1] != '"' {
+				return true
+			}
+			i++
+		}
+	}
+	return false
+}
+
+func containsSyntax(s string) bool {
+	for _, r := range s {
+		if em.NeedsQuote(r) {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package vem
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
@@ -343,4 +345,32 @@ func acceptFor(f Format) string {
 		return "application/json"
 	}
 	return "application/xml"
+}
+
+// camel lowers the first letter of every key, as EM 13 does.
+func camel(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, val := range x {
+			r := []rune(k)
+			r[0] = unicode.ToLower(r[0])
+			out[string(r)] = camel(val)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = camel(x[i])
+		}
+		return x
+	}
+	return v
+}
+
+// mustJSON marshals v for a mocked JSON body.
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }
