@@ -262,8 +262,9 @@ func (s *Server) SetFaults(f Faults) { s.faults.setPlan(f) }
 
 // AddBackupTaskSession stores ts (replacing a task session with the same
 // ID) and, when they are not stored yet, synthesizes the backup server, job
-// session and VM restore point its links point at, with values consistent
-// with ts (names from the links, times from ts).
+// session, job and VM restore point its links point at, with values
+// consistent with ts (names from the links, times from ts). Its VM joins
+// the objects of the job.
 //
 // ts.UID may be a full UID or a bare GUID; AddBackupTaskSession panics when
 // it is neither, as that is a mistake in the test. Link Hrefs keep only
@@ -280,9 +281,10 @@ func (s *Server) AddBackupTaskSession(ts vem.BackupTaskSession) {
 }
 
 // AddBackupJobSession stores js, replacing a job session with the same ID
-// (the task sessions that point at it stay). It panics when js.UID is
-// neither a GUID nor a BackupJobSession UID. An empty JobUID is derived
-// from the job name; without links the standard ones are generated.
+// (the task sessions that point at it stay), and synthesizes its job when
+// it is not stored yet. It panics when js.UID is neither a GUID nor a
+// BackupJobSession UID. An empty JobUID is derived from the job name;
+// without links the standard ones are generated.
 func (s *Server) AddBackupJobSession(js vem.BackupJobSession) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
@@ -290,7 +292,9 @@ func (s *Server) AddBackupJobSession(js vem.BackupJobSession) {
 }
 
 // AddBackupServer stores bs, replacing a backup server with the same ID. It
-// panics when bs.UID is neither a GUID nor a BackupServer UID.
+// panics when bs.UID is neither a GUID nor a BackupServer UID. A zero
+// WcfPort is served as 9405 and an empty VBRCertificateThumbprint as one
+// derived from the ID, as real servers always carry both.
 func (s *Server) AddBackupServer(bs vem.BackupServer) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
