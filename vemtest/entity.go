@@ -2,6 +2,7 @@ package vemtest
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,13 +60,12 @@ const (
 
 // field is one element of an entity, or an extra XML attribute.
 type field[R any] struct {
-	name      string
-	kind      valueKind
-	jsonFirst bool // written before the other fields in JSON (EM's order)
-	str       func(R) string
-	time      func(R) time.Time
-	int       func(R) int64
-	bool      func(R) bool
+	name string
+	kind valueKind
+	str  func(R) string
+	time func(R) time.Time
+	int  func(R) int64
+	bool func(R) bool
 }
 
 func fStr[R any](name string, f func(R) string) field[R] {
@@ -95,8 +95,6 @@ func fInt[R any](name string, f func(R) int64) field[R] {
 func fBool[R any](name string, f func(R) bool) field[R] {
 	return field[R]{name: name, kind: vBool, bool: f}
 }
-
-func (f field[R]) first() field[R] { f.jsonFirst = true; return f }
 
 func (f field[R]) xml(w *xmlWriter, r R) {
 	switch f.kind {
@@ -198,17 +196,8 @@ type entityType[R record] struct {
 }
 
 func (t *entityType[R]) init() *entityType[R] {
-	for _, f := range t.fields {
-		if f.jsonFirst {
-			t.json = append(t.json, f)
-		}
-	}
-	for _, f := range t.fields {
-		if !f.jsonFirst {
-			t.json = append(t.json, f)
-		}
-	}
-	t.json = append(t.json, t.attrs...)
+	// JSON writes the elements in XML order, then the extra attributes.
+	t.json = append(slices.Clone(t.fields), t.attrs...)
 	if t.getters == nil {
 		t.getters = make(map[string]getter[R])
 	}

@@ -77,8 +77,8 @@ var jobSessions = (&entityType[*jobSessionRec]{
 		fStrNull("State", func(j *jobSessionRec) string { return j.state }),
 		fStrNull("Result", func(j *jobSessionRec) string { return j.result }),
 		fInt("Progress", func(j *jobSessionRec) int64 { return int64(j.progress) }),
-		fBool("IsRetry", func(j *jobSessionRec) bool { return j.isRetry }).first(),
-		fStrOpt("FailureMessage", func(j *jobSessionRec) string { return j.failureMessage }).first(),
+		fBool("IsRetry", func(j *jobSessionRec) bool { return j.isRetry }),
+		fStrOpt("FailureMessage", func(j *jobSessionRec) string { return j.failureMessage }),
 	},
 	links: (*jobSessionRec).entityLinks,
 	refs: func(j *jobSessionRec) []linkSpec {
