@@ -453,3 +453,28 @@ func TestJobChildren(t *testing.T) {
 		})
 	}
 }
+
+// TestJobMatchesEMExample compares the job entity with EM's documentation
+// example: the same attributes and, up to the schedule and job details
+// the fake leaves out, the same elements in the same order.
+func TestJobMatchesEMExample(t *testing.T) {
+	srv := newServer(t, vemtest.WithDataset(0))
+	token, _ := logon(t, srv)
+	r := get(t, srv, token, "/api/jobs/"+vemtest.SeedJobID+"?format=Entity")
+	require.Equal(t, http.StatusOK, r.status)
+	got := parseXML(t, r.body)
+	want := parseXML(t, readTestdata(t, "job.xml"))
+	assert.Equal(t, want.Name, got.Name)
+	assert.Equal(t, sorted(keysOf(want.Attrs, "")), sorted(keysOf(got.Attrs, "")))
+	const ns = "{http://www.veeam.com/ent/v1.0}"
+	assert.Equal(t, childNames(want)[:6], childNames(got)[:6])
+	assert.Equal(t, []string{ns + "NextRun"}, childNames(got)[6:])
+	links := map[string]bool{}
+	for _, l := range got.Children[0].Children {
+		links[l.Attrs["Rel"]+" "+l.Attrs["Type"]] = true
+	}
+	for _, want := range []string{"Up BackupServerReference", "Alternate JobReference", "Down BackupJobSessionReferenceList",
+		"Down ObjectInJobList", "Start ", "Stop ", "Retry "} {
+		assert.True(t, links[want], want)
+	}
+}
