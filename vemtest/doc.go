@@ -29,7 +29,9 @@
 //	GET    /api/jobs/{ID}/includes                the objects (VMs) in the job: ObjectsInJob
 //	GET    /api/jobs/{ID}/backupSessions          references of the job's sessions
 //	POST   /api/jobs/{ID}?action=start|retry|stop 202 and a Task (see Jobs below)
+//	POST   /api/backupSessions/{ID}?action=stop   202 and a Task: stops a running session
 //	GET    /api/tasks/{ID}                        a Task of the caller's logon session
+//	DELETE /api/tasks/{ID}                        204: forgets the Task (the job runs on)
 //	GET    /api/query?type=BackupTaskSession      the query service (see below), also
 //	       type=BackupJobSession, VmRestorePoint and Job
 //

@@ -102,7 +102,10 @@ func routeTable() []*route {
 			return out
 		}),
 		newRoute("/api/jobs/{ID}/includes", routeResource, get((*Server).listIncludes)),
-		newRoute("/api/tasks/{ID}", routeResource, get((*Server).getTask)).anyID(),
+		newRoute("/api/tasks/{ID}", routeResource, map[string]handlerFunc{
+			http.MethodGet:    (*Server).getTask,
+			http.MethodDelete: (*Server).deleteTask,
+		}).anyID(),
 	)
 }
 
@@ -111,6 +114,7 @@ var routes []*route
 
 func init() {
 	jobs.post = (*Server).jobAction
+	jobSessions.post = (*Server).jobSessionAction
 	routes = routeTable()
 }
 

@@ -222,18 +222,60 @@ func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, c *call) {
 			task.success, task.message = false, fmt.Sprintf("Job [%s] is not running.", job.name)
 			break
 		}
-		st.runs.active = slices.DeleteFunc(st.runs.active, func(r *jobRun) bool { return r == running })
-		s.finishRun(running, now, vem.ResultFailed, "Job has been stopped by user.")
+		s.stopRun(running, now)
 	}
+	s.addTask(task, now)
+	st.mu.Unlock()
+	s.reply(w, c, http.StatusAccepted, func(json bool) []byte { return s.taskBody(task, now, json) })
+}
+
+// stopRun ends a run now, as Failed. The caller holds the store's write
+// lock.
+func (s *Server) stopRun(r *jobRun, now time.Time) {
+	s.store.runs.active = slices.DeleteFunc(s.store.runs.active, func(x *jobRun) bool { return x == r })
+	s.finishRun(r, now, vem.ResultFailed, "Job has been stopped by user.")
+}
+
+// addTask numbers a new EM task and sets its timing. The caller holds the
+// store's write lock.
+func (s *Server) addTask(task *taskDoc, now time.Time) {
+	rt := &s.store.runs
 	step := min(s.cfg.runTime/4, maxTaskStep)
 	task.opDone = now.Add(step)
 	task.collected = now.Add(2*step + s.cfg.collectionLag)
-	st.runs.seq++
-	task.id = "task-" + strconv.Itoa(st.runs.seq)
-	if st.runs.tasks == nil {
-		st.runs.tasks = make(map[string]*taskDoc)
+	rt.seq++
+	task.id = "task-" + strconv.Itoa(rt.seq)
+	if rt.tasks == nil {
+		rt.tasks = make(map[string]*taskDoc)
 	}
-	st.runs.tasks[task.id] = task
+	rt.tasks[task.id] = task
+}
+
+// jobSessionAction answers POST /api/backupSessions/{ID}?action=stop with
+// 202 and a Task.
+func (s *Server) jobSessionAction(w http.ResponseWriter, r *http.Request, c *call) {
+	if action, _ := param(r, "action"); !strings.EqualFold(action, "stop") {
+		s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Action [%s] is not supported for backup job sessions; use action=stop.", action))
+		return
+	}
+	now := s.cfg.clock()
+	s.advance(now)
+	st := s.store
+	st.mu.Lock()
+	js, ok := st.jobSessions[c.id]
+	if !ok {
+		st.mu.Unlock()
+		s.notFound(w, c, jobSessions.noun)
+		return
+	}
+	task := &taskDoc{owner: c.sess.id, operation: "StopJobSession", success: true, message: "Ok"}
+	i := slices.IndexFunc(st.runs.active, func(r *jobRun) bool { return r.sessionID == js.id })
+	if i < 0 {
+		task.success, task.message = false, fmt.Sprintf("Job session [%s] is not running.", js.name)
+	} else {
+		s.stopRun(st.runs.active[i], now)
+	}
+	s.addTask(task, now)
 	st.mu.Unlock()
 	s.reply(w, c, http.StatusAccepted, func(json bool) []byte { return s.taskBody(task, now, json) })
 }
@@ -327,6 +369,22 @@ func (s *Server) getTask(w http.ResponseWriter, _ *http.Request, c *call) {
 		return
 	}
 	s.reply(w, c, http.StatusOK, func(json bool) []byte { return s.taskBody(task, now, json) })
+}
+
+// deleteTask answers DELETE /api/tasks/{ID} with 204: the task is gone
+// (the operation it reports on goes on).
+func (s *Server) deleteTask(w http.ResponseWriter, _ *http.Request, c *call) {
+	s.store.mu.Lock()
+	task, ok := s.store.runs.tasks[c.id]
+	if ok && task.owner == c.sess.id {
+		delete(s.store.runs.tasks, c.id)
+	}
+	s.store.mu.Unlock()
+	if !ok || task.owner != c.sess.id {
+		s.notFound(w, c, "task")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) taskBody(t *taskDoc, now time.Time, json bool) []byte {

@@ -430,3 +430,61 @@ func TestAddedSessionsMakeAJob(t *testing.T) {
 	require.Len(t, tasks, 1)
 	assert.Equal(t, "added-vm", tasks[0].Attrs["VmDisplayName"])
 }
+
+func TestStopJobSession(t *testing.T) {
+	g := newJobRig(t)
+	stop := func(id string) response {
+		return do(t, g.srv, request{method: http.MethodPost, path: "/api/backupSessions/" + id + "?action=stop", token: g.token})
+	}
+	// A finished session: a task that fails.
+	r := stop(vemtest.SeedJobSessionID)
+	require.Equal(t, http.StatusAccepted, r.status, string(r.body))
+	task := parseTask(t, r)
+	assert.Equal(t, "StopJobSession", task.Operation)
+	g.clock.Add(testRunTime)
+	task = g.task(t, task.TaskID)
+	require.NotNil(t, task.Result)
+	assert.False(t, task.Result.Success)
+	assert.Equal(t, "Job session [vCD Job Template@2025-10-11 20:00:04] is not running.", task.Result.Message)
+
+	g.srv.SetNextResult(vem.ResultSuccess)
+	require.Equal(t, http.StatusAccepted, g.action(t, vemtest.SeedJobID, "start").status)
+	js := g.last(t, vemtest.SeedJobID)
+	id := js.Attrs["UID"][len("urn:veeam:BackupJobSession:"):]
+	hasStop := func(n xnode) bool {
+		for _, l := range n.Children[0].Children {
+			if l.Attrs["Rel"] == "Stop" {
+				return true
+			}
+		}
+		return false
+	}
+	assert.True(t, hasStop(js), "a running session links its stop action")
+	g.clock.Add(time.Second)
+	r = stop(id)
+	require.Equal(t, http.StatusAccepted, r.status)
+	js = g.last(t, vemtest.SeedJobID)
+	assert.Equal(t, "Stopped", text(js, "State"))
+	assert.Equal(t, "Failed", text(js, "Result"))
+	assert.False(t, hasStop(js))
+
+	requireError(t, stop("00000000-0000-4000-8000-00000000dead"), http.StatusNotFound)
+	requireError(t, do(t, g.srv, request{method: http.MethodPost, path: "/api/backupSessions/" + id + "?action=start", token: g.token}), http.StatusBadRequest)
+}
+
+func TestDeleteTask(t *testing.T) {
+	g := newJobRig(t)
+	task := parseTask(t, g.action(t, vemtest.SeedJobID, "start"))
+	other, _ := logon(t, g.srv)
+	del := func(token string) response {
+		return do(t, g.srv, request{method: http.MethodDelete, path: "/api/tasks/" + task.TaskID, token: token})
+	}
+	requireError(t, del(other), http.StatusNotFound)
+	r := del(g.token)
+	assert.Equal(t, http.StatusNoContent, r.status)
+	assert.Empty(t, r.body)
+	requireError(t, get(t, g.srv, g.token, "/api/tasks/"+task.TaskID), http.StatusNotFound)
+	requireError(t, del(g.token), http.StatusNotFound)
+	// The job runs on.
+	assert.Equal(t, "Working", text(g.last(t, vemtest.SeedJobID), "State"))
+}
