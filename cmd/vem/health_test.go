@@ -299,7 +299,7 @@ func TestWriteHealthPrometheus(t *testing.T) {
 		"vem_job_backup_status", "vem_job_last_run_timestamp_seconds", "vem_job_running",
 		"vem_job_vms_critical", "vem_job_vms_ok", "vem_job_vms_unknown", "vem_job_vms_warning",
 		"vem_vm_backup_attempts", "vem_vm_backup_running", "vem_vm_backup_status",
-		"vem_vm_last_run_timestamp_seconds", "vem_vm_last_success_timestamp_seconds", "vem_vm_recovered_by_retry",
+		"vem_vm_last_result", "vem_vm_last_run_bytes", "vem_vm_last_run_timestamp_seconds", "vem_vm_last_success_timestamp_seconds", "vem_vm_recovered_by_retry",
 	}, slices.Sorted(maps.Keys(fams)))
 
 	// The two "dup" verdicts share their labels: one series, the worse.

@@ -352,120 +352,13 @@ var (
 )
 
 // writeHealthPrometheus writes the report in the Prometheus text exposition
-// format, for node_exporter's textfile collector: gauges per (job, VM) and
-// per job, and the time of the evaluation. Two verdicts with the same labels
-// (two VMs of one name in one job) give one series, the worse one.
+// format, for node_exporter's textfile collector: the metrics of
+// healthMetrics, which vem exporter serves as well.
 func writeHealthPrometheus(w io.Writer, v *healthView) error {
 	reg := prometheus.NewPedanticRegistry()
-	gauge := func(name, help string, labels []string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-		reg.MustRegister(g)
-		return g
+	if err := reg.Register(&metricsCollector{descs: healthDescs, metrics: healthMetrics(v.rep)}); err != nil {
+		return fmt.Errorf("prometheus output: %w", err)
 	}
-	var (
-		vmStatus = gauge("vem_vm_backup_status",
-			"Backup health of a VM in a job: 0 ok, 1 warning, 2 critical, 3 unknown.", vmLabels)
-		vmLastSuccess = gauge("vem_vm_last_success_timestamp_seconds",
-			"Unix time at which the newest successful backup of a VM in a job ended; absent when none in the window.", vmLabels)
-		vmLastRun = gauge("vem_vm_last_run_timestamp_seconds",
-			"Unix time at which the newest backup task of a VM in a job started.", vmLabels)
-		vmAttempts = gauge("vem_vm_backup_attempts",
-			"Task sessions of the newest run of a VM in a job, retries included.", vmLabels)
-		vmRecovered = gauge("vem_vm_recovered_by_retry",
-			"1 when the newest backup of a VM in a job succeeded in an automatic retry after a failed attempt, else 0.", vmLabels)
-		vmRunning = gauge("vem_vm_backup_running",
-			"1 when a backup task of a VM in a job is in progress, else 0.", vmLabels)
-
-		jobStatus = gauge("vem_job_backup_status",
-			"Worst backup health of the VMs of a job: 0 ok, 1 warning, 2 critical, 3 unknown.", jobLabels)
-		jobVMs = map[health.Status]*prometheus.GaugeVec{
-			health.OK:       gauge("vem_job_vms_ok", "VMs of a job whose backup health is ok.", jobLabels),
-			health.Warning:  gauge("vem_job_vms_warning", "VMs of a job whose backup health is warning.", jobLabels),
-			health.Critical: gauge("vem_job_vms_critical", "VMs of a job whose backup health is critical.", jobLabels),
-			health.Unknown:  gauge("vem_job_vms_unknown", "VMs of a job whose backup health is unknown.", jobLabels),
-		}
-		jobLastRun = gauge("vem_job_last_run_timestamp_seconds",
-			"Unix time at which the newest session of a job started.", jobLabels)
-		jobRunning = gauge("vem_job_running",
-			"1 when a session of a job is running, else 0.", jobLabels)
-	)
-	evaluated := prometheus.NewGauge(prometheus.GaugeOpts{Name: "vem_health_evaluation_timestamp_seconds",
-		Help: "Unix time of the evaluation that wrote these metrics."})
-	status := prometheus.NewGauge(prometheus.GaugeOpts{Name: "vem_health_status",
-		Help: "Worst backup health of all VMs in scope: 0 ok, 1 warning, 2 critical, 3 unknown (3 also when none is in scope)."})
-	reg.MustRegister(evaluated, status)
-	evaluated.Set(unixSeconds(v.rep.Now))
-	status.Set(float64(v.status))
-
-	seen := make(map[[3]string]bool, len(v.rep.VMs))
-	for i := range v.rep.VMs { // worst first: a duplicate label set keeps the worse verdict
-		vm := &v.rep.VMs[i]
-		labels := [3]string{validUTF8(vm.BackupServer), validUTF8(vm.JobName), validUTF8(vm.Name)}
-		if seen[labels] {
-			continue
-		}
-		seen[labels] = true
-		set := func(g *prometheus.GaugeVec, value float64) error {
-			m, err := g.GetMetricWithLabelValues(labels[:]...)
-			if err != nil {
-				return fmt.Errorf("prometheus output: %w", err)
-			}
-			m.Set(value)
-			return nil
-		}
-		values := []sample{
-			{vmStatus, float64(vm.Status)},
-			{vmAttempts, float64(vm.Attempts)},
-			{vmRecovered, boolFloat(vm.RecoveredByRetry)},
-			{vmRunning, boolFloat(vm.Running)},
-		}
-		if !vm.LastSuccess.IsZero() {
-			values = append(values, sample{vmLastSuccess, unixSeconds(vm.LastSuccess)})
-		}
-		if vm.LastSession != nil && !vm.LastSession.CreationTime.IsZero() {
-			values = append(values, sample{vmLastRun, unixSeconds(vm.LastSession.CreationTime)})
-		}
-		for _, x := range values {
-			if err := set(x.g, x.v); err != nil {
-				return err
-			}
-		}
-	}
-
-	seenJobs := make(map[[2]string]bool, len(v.rep.Jobs))
-	for i := range v.rep.Jobs { // worst first as well
-		job := &v.rep.Jobs[i]
-		labels := [2]string{validUTF8(job.BackupServer), validUTF8(job.Name)}
-		if seenJobs[labels] {
-			continue
-		}
-		seenJobs[labels] = true
-		set := func(g *prometheus.GaugeVec, value float64) error {
-			m, err := g.GetMetricWithLabelValues(labels[:]...)
-			if err != nil {
-				return fmt.Errorf("prometheus output: %w", err)
-			}
-			m.Set(value)
-			return nil
-		}
-		if err := set(jobStatus, float64(job.Status)); err != nil {
-			return err
-		}
-		for s, g := range jobVMs {
-			if err := set(g, float64(job.VMs.Of(s))); err != nil {
-				return err
-			}
-		}
-		if err := set(jobRunning, boolFloat(job.Running)); err != nil {
-			return err
-		}
-		if !job.LastRun.IsZero() {
-			if err := set(jobLastRun, unixSeconds(job.LastRun)); err != nil {
-				return err
-			}
-		}
-	}
-
 	families, err := reg.Gather()
 	if err != nil {
 		return fmt.Errorf("prometheus output: %w", err)
@@ -478,12 +371,6 @@ func writeHealthPrometheus(w io.Writer, v *healthView) error {
 	}
 	_, err = io.WriteString(w, b.String())
 	return err
-}
-
-// sample is one value for one gauge of a label set.
-type sample struct {
-	g *prometheus.GaugeVec
-	v float64
 }
 
 // validUTF8 makes a label value valid UTF-8, as Prometheus requires.
