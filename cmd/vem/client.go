@@ -52,10 +52,11 @@ func (a *app) logger() *slog.Logger {
 	}))
 }
 
-// newClient builds a vem.Client from the resolved global flags. It makes no
-// network call; the caller must Close it (which logs out a session the
-// client opened itself, and leaves a borrowed one open).
-func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) {
+// newClient builds a vem.Client from the resolved global flags, with extra
+// options after them. It makes no network call; the caller must Close it
+// (which logs out a session the client opened itself, and leaves a borrowed
+// one open).
+func (a *app) newClient(cmd *cobra.Command, mode authMode, extra ...vem.Option) (*vem.Client, error) {
 	if err := a.resolve(cmd); err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) 
 			opts = append(opts, vem.WithCredentials(a.g.username, password))
 		}
 	}
-	c, err := vem.New(a.g.url, opts...)
+	c, err := vem.New(a.g.url, append(opts, extra...)...)
 	if err != nil {
 		return nil, usagef(cmd, "%v", err)
 	}

@@ -183,6 +183,7 @@ VEM_CA_FILE, VEM_TIMEOUT, VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 	root.AddCommand(
 		a.newTaskSessionCmd(),
 		a.newHealthCmd(),
+		a.newExporterCmd(),
 		a.newLogonCmd(),
 		a.newLogoutCmd(),
 		a.newFakeServerCmd(),
