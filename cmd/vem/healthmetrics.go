@@ -45,7 +45,7 @@ var (
 		"1 when a session of a job is running, else 0.", jobLabels, nil)
 
 	descEvaluated = prometheus.NewDesc("vem_health_evaluation_timestamp_seconds",
-		"Unix time of the evaluation that gave these metrics.", nil, nil)
+		"Unix time of the evaluation that wrote these metrics.", nil, nil)
 	descStatus = prometheus.NewDesc("vem_health_status",
 		"Worst backup health of all VMs in scope: 0 ok, 1 warning, 2 critical, 3 unknown (3 also when none is in scope).", nil, nil)
 
