@@ -1,6 +1,6 @@
 module github.com/vemkit/vem
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/go-resty/resty/v2 v2.17.2
@@ -15,4 +15,6 @@ require (
 	github.com/spf13/pflag v1.0.9 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.43.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.48.0 // indirect
 )
