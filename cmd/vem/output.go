@@ -262,8 +262,9 @@ func writeJSONLine(w io.Writer, v any) error {
 }
 
 // encodeJSON writes v as JSON and a newline. encoding/json escapes C0
-// controls; C1 controls (U+0080 to U+009F), which some terminals obey, are
-// escaped too, so that the output is safe to show.
+// controls; C1 controls (U+0080 to U+009F), which some terminals obey, and
+// bidirectional overrides are escaped too, so that the output is safe to
+// show.
 func encodeJSON(w io.Writer, v any, prefix, indent string) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -276,16 +277,18 @@ func encodeJSON(w io.Writer, v any, prefix, indent string) error {
 	return err
 }
 
-// escapeC1 replaces C1 control characters in JSON text by \u escapes. They
-// can only occur inside strings, where the escape means the same.
+// escapeC1 replaces C1 control characters and bidirectional formatting
+// characters in JSON text by \u escapes. They can only occur inside
+// strings, where the escape means the same.
 func escapeC1(p []byte) []byte {
-	if !bytes.ContainsFunc(p, func(r rune) bool { return r >= 0x80 && r <= 0x9f }) {
+	unsafe := func(r rune) bool { return r >= 0x80 && isUnsafeRune(r) }
+	if !bytes.ContainsFunc(p, unsafe) {
 		return p
 	}
 	var out bytes.Buffer
 	for len(p) > 0 {
 		r, size := utf8.DecodeRune(p)
-		if r >= 0x80 && r <= 0x9f && size == 2 {
+		if size > 1 && unsafe(r) {
 			fmt.Fprintf(&out, `\u%04x`, r)
 		} else {
 			out.Write(p[:size])
