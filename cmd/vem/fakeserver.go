@@ -151,7 +151,7 @@ func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vem
 	}
 
 	// One write, so that a script polling the file sees all of it at once.
-	serverURL := reachableURL(s.URL)
+	serverURL := reachableURL(s.URL, o.Addr)
 	var b strings.Builder
 	for _, kv := range [][2]string{
 		{envURL, serverURL},
@@ -175,9 +175,10 @@ func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vem
 }
 
 // reachableURL replaces an unspecified listen address (0.0.0.0, ::) in u by
-// the loopback address of its family: a client cannot connect to "all
-// interfaces", and the certificate names the loopback addresses.
-func reachableURL(u string) string {
+// the loopback address of the family asked for in addr (Go may listen on
+// [::] for 0.0.0.0): a client cannot connect to "all interfaces", and the
+// certificate names the loopback addresses.
+func reachableURL(u, addr string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return u
@@ -187,7 +188,7 @@ func reachableURL(u string) string {
 		return u
 	}
 	host := "127.0.0.1"
-	if ip.To4() == nil {
+	if h, _, err := net.SplitHostPort(addr); err == nil && strings.Contains(h, ":") {
 		host = "::1"
 	}
 	p.Host = net.JoinHostPort(host, p.Port())

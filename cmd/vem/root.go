@@ -128,9 +128,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "vem: %v\n", ie)
 		return ie.code()
 	}
-	var te *timeoutError
-	if a.cmdCtx != nil && errors.As(context.Cause(a.cmdCtx), &te) && errors.Is(err, context.DeadlineExceeded) {
-		err = fmt.Errorf("%w: %v", te, err)
+	if a.timeoutReached() && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %v", &timeoutError{d: a.g.timeout}, err)
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
@@ -452,6 +451,17 @@ func (a *app) commandContext(cmd *cobra.Command) (context.Context, context.Cance
 	}
 	a.cmdCtx = ctx
 	return ctx, cancel
+}
+
+// timeoutReached reports whether the running command's --timeout has
+// passed. The library's own per-request deadline (set to --timeout too) may
+// fire first, so the clock decides, not the context's cause.
+func (a *app) timeoutReached() bool {
+	if a.cmdCtx == nil || a.g.timeout <= 0 {
+		return false
+	}
+	dl, ok := a.cmdCtx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // isTerminalFile reports whether f is a terminal (a character device).
