@@ -1094,3 +1094,26 @@ func TestFakeServer(t *testing.T) {
 	}
 	mustRun(t, 2, nil, "fake-server", "--addr", "no-port")
 }
+
+// TestBinaryExitCodes checks that the process exits with the codes run
+// returns, for a few of them, through the real binary.
+func TestBinaryExitCodes(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"bogus"}, 2},
+		{[]string{"task-session", "get", unknownID}, 3},
+		{[]string{"task-session", "list", "--since", ""}, 2},
+	} {
+		if r := runBinary(t, f.env, "", tc.args...); r.code != tc.code {
+			t.Errorf("vem %q: want exit %d, got %s", tc.args, tc.code, r)
+		}
+	}
+	if st := f.Stats(); st.Logons != st.Logouts {
+		t.Errorf("%d logons, %d logouts", st.Logons, st.Logouts)
+	}
+}

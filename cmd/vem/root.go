@@ -60,18 +60,17 @@ type app struct {
 // globalFlags are the persistent flags of the root command, as parsed.
 // resolve fills what the command line left unset from the environment.
 type globalFlags struct {
-	url              string
-	username         string
-	passwordStdin    bool
-	sessionIDStdin   bool
-	sessionID        string // from --session-id-stdin or VEM_SESSION_ID
-	insecure         bool
-	caFile           string
-	timeout          time.Duration
-	format           string
-	output           string
-	verbose          bool
-	stdinInUseByFlag string // the --*-stdin flag that consumed stdin
+	url            string
+	username       string
+	passwordStdin  bool
+	sessionIDStdin bool
+	sessionID      string // from --session-id-stdin or VEM_SESSION_ID
+	insecure       bool
+	caFile         string
+	timeout        time.Duration
+	format         string
+	output         string
+	verbose        bool
 }
 
 // newApp returns an app on the given streams and environment.
