@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Exit codes, documented in docs/cli.md. Scripts depend on them: never
@@ -146,27 +146,21 @@ func errorMessage(err error) string {
 }
 
 // certificateHint explains a failed certificate check: a name the
-// certificate does not cover is fixed by the URL, an untrusted CA by
-// --ca-file.
+// certificate does not cover is fixed by the URL (the hint lists the names
+// it does cover), an untrusted CA by --ca-file.
 func certificateHint(err error) string {
+	p := em.ClassifyCertError(err)
 	var hostname x509.HostnameError
-	if errors.As(err, &hostname) {
-		names := certificateNames(hostname.Certificate)
-		if names == "" {
-			return fmt.Sprintf("the server's certificate is not valid for %q and names no host; use a certificate issued for the name in --url", hostname.Host)
+	if p == em.CertHostnameMismatch && errors.As(err, &hostname) {
+		if names := certificateNames(hostname.Certificate); names != "" {
+			return fmt.Sprintf("the server's certificate is valid for %s, not for %q: use one of those names in --url (%s)", names, hostname.Host, envURL)
 		}
-		return fmt.Sprintf("the server's certificate is valid for %s, not for %q: use one of those names in --url (%s)", names, hostname.Host, envURL)
 	}
-	var unknownAuthority x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	switch {
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return "the server's certificate has expired or is not valid yet; check the server's certificate and this machine's clock"
-	case errors.As(err, &unknownAuthority), errors.As(err, &invalid), errors.As(err, &verify):
-		return "the server's certificate is signed by an authority this machine does not trust; give its CA with --ca-file (" + envCAFile + "), or --insecure (" + envInsecure + "=1) to skip verification"
+	hint := em.CertHint(p)
+	if p == em.CertUnknownAuthority {
+		hint += ", or --insecure (" + envInsecure + "=1) to skip verification"
 	}
-	return ""
+	return hint
 }
 
 // certificateNames lists the host names and addresses a certificate is

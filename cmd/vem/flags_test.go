@@ -157,7 +157,7 @@ func TestValueCompletion(t *testing.T) {
 	}{
 		{[]string{"--result", "fa"}, []string{"Failed"}},
 		{[]string{"--result", "FA"}, []string{"Failed"}},
-		{[]string{"--result", "failed,"}, []string{"failed,Success", "failed,Warning", "failed,None"}},
+		{[]string{"--result", "failed,"}, []string{"failed,None", "failed,Success", "failed,Warning"}},
 		{[]string{"--result", "failed,wa"}, []string{"failed,Warning"}},
 		{[]string{"--state", "in"}, []string{"InProgress"}},
 		{[]string{"--state", "Completed,p"}, []string{"Completed,Pending"}},

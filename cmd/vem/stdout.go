@@ -44,7 +44,7 @@ const flushInterval = 200 * time.Millisecond
 
 func newStdoutWriter(w io.Writer) *stdoutWriter {
 	o := &stdoutWriter{raw: w, lastFlush: time.Now()}
-	o.buf = bufio.NewWriterSize(writerFunc(o.writeRaw), 64<<10)
+	o.buf = bufio.NewWriterSize(writerFunc(o.writeRaw), 16<<10)
 	return o
 }
 

@@ -5,14 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 func (a *app) newTaskSessionCmd() *cobra.Command {
@@ -380,24 +379,23 @@ func (a *app) taskSessionList(cmd *cobra.Command, o *listOptions) error {
 }
 
 // listXML prints the server's own XML of every query page as one
-// well-formed document, page by page as they arrive: the first page's
-// <QueryResult> start tag (with EM's namespace), then
-// <Entities><BackupTaskSessions> holding every <BackupTaskSession> element
-// of every page as EM sent it. PagingInfo is left out, as the document
-// spans all pages.
+// well-formed document, page by page as they arrive (the SDK's raw pager
+// reads them): the first page's <QueryResult> start tag (with EM's
+// namespace), then <Entities><BackupTaskSessions> holding every
+// <BackupTaskSession> element of every page as EM sent it. PagingInfo is
+// left out, as the document spans all pages.
 func (a *app) listXML(ctx context.Context, c *vem.Client, q vem.Query, limit int, prog *progress) error {
-	var rootName string
+	rootName := ""
 	n := 0
-	for page, pages := 1, 1; page <= pages; page++ {
-		raw, err := c.GetRaw(ctx, queryPath(q, page), vem.FormatXML)
+	for page, err := range c.QueryRaw(ctx, vem.KindBackupTaskSession, "Entities", q, vem.FormatXML) {
 		if err != nil {
 			return err
 		}
-		p, err := parseQueryPageXML(raw.Body, vem.KindBackupTaskSession)
+		p, err := parseQueryPageXML(page.Body, vem.KindBackupTaskSession)
 		if err != nil {
-			return fmt.Errorf("query page %d: %w", page, err)
+			return fmt.Errorf("query page %d: %w", page.Page, err)
 		}
-		if page == 1 {
+		if rootName == "" {
 			rootName = p.rootName
 			var b bytes.Buffer
 			b.WriteString(xmlDeclaration)
@@ -407,8 +405,7 @@ func (a *app) listXML(ctx context.Context, c *vem.Client, q vem.Query, limit int
 				return err
 			}
 		}
-		pages = p.pagesCount
-		prog.setPage(page, pages)
+		prog.setPage(page.Page, page.PagesCount)
 		for _, it := range p.items {
 			if limit > 0 && n >= limit {
 				break
@@ -422,44 +419,29 @@ func (a *app) listXML(ctx context.Context, c *vem.Client, q vem.Query, limit int
 			}
 		}
 		prog.set(n)
-		if len(p.items) == 0 || (limit > 0 && n >= limit) {
-			break
+		if limit > 0 && n >= limit {
+			break // stops the pager: no further page is requested
 		}
 	}
 	prog.done()
+	if rootName == "" {
+		// The pager yields no empty page: an empty result is EM's empty
+		// QueryResult document.
+		rootName = "QueryResult"
+		if _, err := io.WriteString(a.stdout, xmlDeclaration+emptyQueryResultStart+"\n<Entities>\n<BackupTaskSessions>\n"); err != nil {
+			return err
+		}
+	}
 	_, err := io.WriteString(a.stdout, "</BackupTaskSessions>\n</Entities>\n</"+rootName+">\n")
 	return err
 }
 
-// queryPath is the query-service request for one page of q, as the library
-// sends it for QueryBackupTaskSessions.
-func queryPath(q vem.Query, page int) string {
-	v := url.Values{}
-	v.Set("type", vem.KindBackupTaskSession)
-	v.Set("format", "Entities")
-	if s := q.Filter.String(); s != "" {
-		v.Set("filter", s)
-	}
-	if q.SortAsc != "" {
-		v.Set("sortAsc", string(q.SortAsc))
-	}
-	if q.SortDesc != "" {
-		v.Set("sortDesc", string(q.SortDesc))
-	}
-	if q.PageSize > 0 {
-		v.Set("pageSize", strconv.Itoa(q.PageSize))
-	}
-	v.Set("page", strconv.Itoa(page))
-	return "/api/query?" + strings.ReplaceAll(v.Encode(), "+", "%20")
-}
-
 // Known values of the enumerations the query service filters on.
 var (
-	stateValues  = []string{string(vem.StateInProgress), string(vem.StatePending), string(vem.StateCompleted)}
-	resultValues = []string{string(vem.ResultSuccess), string(vem.ResultWarning), string(vem.ResultFailed), string(vem.ResultNone)}
+	stateValues  = em.TaskStates()
+	resultValues = em.Results()
 	// queryFields are the query service's fields for task sessions.
-	queryFields = []string{"UID", "Name", "CreationTime", "EndTime", "State", "Result", "Reason", "TotalSize",
-		"JobSessionUid", "JobUid", "JobName", "BackupServerUid", "BackupServerName", "VmDisplayName"}
+	queryFields = em.BackupTaskSessionQuery().FieldNames()
 )
 
 // valueCompletion completes one value from known, ignoring case: "-end"
