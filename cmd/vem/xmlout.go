@@ -47,9 +47,9 @@ func rootElement(doc []byte) ([]byte, error) {
 
 // queryPageXML is one page of a query-service answer, in pieces.
 type queryPageXML struct {
-	rootStart  []byte   // the root start tag as sent, e.g. <QueryResult xmlns="...">
-	rootName   string   // the root's qualified name as written, for the end tag
-	items      [][]byte // each <BackupTaskSession> element as sent
+	rootStart []byte   // the root start tag as sent, e.g. <QueryResult xmlns="...">
+	rootName  string   // the root's qualified name as written, for the end tag
+	items     [][]byte // each <BackupTaskSession> element as sent
 }
 
 // parseQueryPageXML cuts a QueryResult document into its root start tag and
