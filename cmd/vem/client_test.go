@@ -175,3 +175,18 @@ func TestLocalErrorsAreNotNetworkErrors(t *testing.T) {
 type failingWriter struct{ err error }
 
 func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// TestLogonClosedStdout checks that "vem logon" logs the new session out
+// when its token cannot be written: nobody could end it otherwise.
+func TestLogonClosedStdout(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	for _, errno := range []error{syscall.EPIPE, syscall.ENOSPC} {
+		var stderr bytes.Buffer
+		code := run(context.Background(), []string{"logon"}, strings.NewReader(""), failingWriter{errno}, &stderr, envFunc(f.env...))
+		assert.NotEqual(t, 0, code, stderr.String())
+	}
+	st := f.Stats()
+	assert.Equal(t, 2, st.Logons)
+	assert.Equal(t, 2, st.Logouts, "a session whose token was lost stays open on EM")
+}

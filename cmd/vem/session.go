@@ -39,8 +39,15 @@ The token grants the rights of the account: keep it out of logs.`,
 				a.closeClient(c)
 				return ctx.Err()
 			}
-			_, err = fmt.Fprintln(a.stdout, c.SessionID())
-			return err
+			if _, err := fmt.Fprintln(a.stdout, c.SessionID()); err != nil {
+				a.closeClient(c) // nobody got the token: end the session
+				return err
+			}
+			if err := a.out.Flush(); err != nil {
+				a.closeClient(c)
+				return err
+			}
+			return nil
 		},
 	}
 }
