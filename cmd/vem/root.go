@@ -240,6 +240,7 @@ VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 		a.newFakeServerCmd(),
 		a.newVersionCmd(a.seams.version),
 		a.newCompletionCmd(),
+		a.newDoctorCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	return root
