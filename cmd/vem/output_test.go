@@ -156,3 +156,35 @@ func TestTableDuration(t *testing.T) {
 	r := runVem(t, newFake(t).env, "", "task-session", "get", seedID, "-o", "table")
 	assert.Regexp(t, `(?m)^Duration\s+59\.72s$`, r.stdout)
 }
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestStdoutWriterFlushesByItself checks that buffered output reaches
+// stdout without a further write or an explicit flush, so that a line is
+// not held back while vem waits for the server (vem doctor, slow pages).
+func TestStdoutWriterFlushesByItself(t *testing.T) {
+	t.Parallel()
+	var raw syncBuffer
+	w := newStdoutWriter(&raw)
+	_, err := w.Write([]byte("first line\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return raw.String() == "first line\n" }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, w.Flush())
+	assert.Equal(t, "first line\n", raw.String())
+}

@@ -34,7 +34,7 @@ func newProgress(w io.Writer, enabled bool, singular, plural string) *progress {
 
 // progressEnabled says whether a progress line may be shown on a's stderr.
 func (a *app) progressEnabled() bool {
-	return a.isTerminal(a.stderr) && !a.sameFile(a.stdout, a.stderr) && !a.sameFile(a.out.raw, a.stderr)
+	return a.isTerminal(a.stderr) && !a.sameFile(a.out.raw, a.stderr)
 }
 
 // setPage reports that page of pages (0: unknown) has been received.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -25,25 +26,24 @@ func (e *outputError) closedPipe() bool {
 	return errors.Is(e.err, syscall.EPIPE) || errors.Is(e.err, io.ErrClosedPipe) || errors.Is(e.err, os.ErrClosed)
 }
 
-// stdoutWriter is stdout as commands see it: buffered, flushed at least
-// every flushInterval while results stream in, and sticky on errors: after
-// the first failed write every write fails with the same *outputError, so
-// that a command stops at its next write.
+// stdoutWriter is stdout as commands see it: buffered, and flushed at
+// most flushInterval after a write (by a timer, so that a line waits no
+// longer while vem waits for the server), and sticky on errors: after the
+// first failed write every write fails with the same *outputError, so that
+// a command stops at its next write.
 type stdoutWriter struct {
-	raw       io.Writer
-	buf       *bufio.Writer
-	err       error // the first *outputError
-	lastFlush time.Time
-	// beforeWrite runs before bytes reach raw, to clear a progress line
-	// that shares the terminal.
-	beforeWrite func()
+	mu    sync.Mutex
+	raw   io.Writer
+	buf   *bufio.Writer
+	err   error       // the first *outputError
+	timer *time.Timer // pending flush, nil when none
 }
 
-// flushInterval bounds how long a streamed record waits in the buffer.
-const flushInterval = 200 * time.Millisecond
+// flushInterval bounds how long written output waits in the buffer.
+const flushInterval = 100 * time.Millisecond
 
 func newStdoutWriter(w io.Writer) *stdoutWriter {
-	o := &stdoutWriter{raw: w, lastFlush: time.Now()}
+	o := &stdoutWriter{raw: w}
 	o.buf = bufio.NewWriterSize(writerFunc(o.writeRaw), 16<<10)
 	return o
 }
@@ -53,12 +53,10 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
+// writeRaw writes to the real stdout; o.mu is held.
 func (o *stdoutWriter) writeRaw(p []byte) (int, error) {
 	if o.err != nil {
 		return 0, o.err
-	}
-	if o.beforeWrite != nil {
-		o.beforeWrite()
 	}
 	n, err := o.raw.Write(p)
 	if err != nil {
@@ -68,9 +66,10 @@ func (o *stdoutWriter) writeRaw(p []byte) (int, error) {
 	return n, nil
 }
 
-// Write buffers p; it flushes when the buffer is full or flushInterval has
-// passed since the last flush.
+// Write buffers p and makes sure it is flushed within flushInterval.
 func (o *stdoutWriter) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.err != nil {
 		return 0, o.err
 	}
@@ -78,23 +77,37 @@ func (o *stdoutWriter) Write(p []byte) (int, error) {
 	if err != nil {
 		return n, o.err
 	}
-	if time.Since(o.lastFlush) >= flushInterval {
-		return n, o.Flush()
+	if o.buf.Buffered() > 0 && o.timer == nil {
+		o.timer = time.AfterFunc(flushInterval, o.timedFlush)
 	}
 	return n, nil
 }
 
-// Flush writes out what is buffered.
+func (o *stdoutWriter) timedFlush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.timer = nil
+	_ = o.buf.Flush() // an error is kept in o.err for the next Write
+}
+
+// Flush writes out what is buffered and returns the first write error.
 func (o *stdoutWriter) Flush() error {
-	o.lastFlush = time.Now()
-	if err := o.buf.Flush(); err != nil {
-		return o.err
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.timer != nil {
+		o.timer.Stop()
+		o.timer = nil
 	}
+	_ = o.buf.Flush()
 	return o.err
 }
 
 // Err returns the first write error, an *outputError, or nil.
-func (o *stdoutWriter) Err() error { return o.err }
+func (o *stdoutWriter) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
 
 // Control characters from the server (ANSI escapes, an OSC title, BEL, C1
 // codes, bidirectional overrides) must not reach a terminal: sanitize

@@ -344,7 +344,6 @@ func (a *app) taskSessionList(cmd *cobra.Command, o *listOptions) error {
 	defer cancel()
 
 	prog := newProgress(a.stderr, a.progressEnabled(), "task session", "task sessions")
-	a.out.beforeWrite = prog.done
 	defer prog.done()
 	if a.g.output == outputXML {
 		return a.listXML(ctx, c, o.Query, o.Limit, prog)
