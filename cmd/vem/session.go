@@ -56,7 +56,7 @@ func (a *app) newLogoutCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "End the session named by VEM_SESSION_ID",
-		Long: `End the session whose token is in --session-id or VEM_SESSION_ID (from
+		Long: `End the session whose token is in VEM_SESSION_ID or --session-id-stdin (from
 "vem logon"). A session that EM has already ended exits with code 4.`,
 		Example:           `  vem logout && unset VEM_SESSION_ID`,
 		Args:              exactArgs(),
