@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // The -o xml output is the server's own XML, copied byte for byte: element
@@ -16,7 +18,7 @@ const xmlDeclaration = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
 
 // emptyQueryResultStart is the root start tag of an empty query result, as
 // EM writes it, for a query whose pages held nothing.
-const emptyQueryResultStart = `<QueryResult xmlns="http://www.veeam.com/ent/v1.0">`
+const emptyQueryResultStart = `<QueryResult xmlns="` + em.Namespace + `">`
 
 // followWrapper is the root element that holds the documents printed by
 // "task-session get --follow -o xml". It is vem's own element, in no
