@@ -30,15 +30,18 @@ type Client struct {
 	rc     *resty.Client
 	hc     *http.Client
 	log    *slog.Logger
-	auth   session
+	auth   *session
+
+	// closed is set by Close, under gate; calls that enter after it fail
+	// with ErrClosed.
 	closed atomic.Bool
-	// bg tracks the client's own goroutines (shared logons, keep-alive) so
-	// that Close leaves none behind.
-	bg sync.WaitGroup
-	// life is cancelled by Close: it stops a logon still in flight, which
-	// runs detached from the context of the call that started it.
-	life     context.Context
-	lifeStop context.CancelFunc
+	gate   sync.Mutex
+	// calls counts the calls in flight, so that Close can wait for them;
+	// calls are added under gate only while the client is open.
+	calls sync.WaitGroup
+	// callsCtx is cancelled by Close: calls in flight end with ErrClosed.
+	callsCtx  context.Context
+	callsStop context.CancelFunc
 }
 
 // New returns a client for the Enterprise Manager at baseURL, for example
@@ -78,7 +81,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 
 	c := &Client{origin: origin, base: origin.String(), cfg: cfg}
-	c.life, c.lifeStop = context.WithCancel(context.Background())
+	c.callsCtx, c.callsStop = context.WithCancel(context.Background())
 	c.log = cfg.logger
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -92,7 +95,13 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		SetDisableWarn(true).
 		SetDoNotParseResponse(true).
 		SetHeader("User-Agent", cfg.userAgent)
-	c.auth.init(c, cfg.sessionToken)
+	var logon func(context.Context) (string, string, error)
+	if cfg.hasCredentials {
+		logon = c.logon
+	}
+	c.auth = newSession(logon, cfg.timeout, c.log, cfg.sessionToken)
+	c.auth.keepAlive = c.newClientKeepAlive()
+	c.auth.start()
 	return c, nil
 }
 
@@ -205,29 +214,41 @@ func (c *Client) BaseURL() string { return c.base }
 // Format returns the wire format the client asks for.
 func (c *Client) Format() Format { return c.cfg.format }
 
+// DefaultCloseTimeout bounds Close: the wait for a logon in flight and the
+// logout, retries included. CloseContext takes its own deadline instead.
+const DefaultCloseTimeout = 10 * time.Second
+
 // Close ends the session the client opened itself (a borrowed one, from
 // WithSessionID, stays open), stops the keep-alive and releases idle
-// connections. Calls made after Close fail with ErrClosed. Close is safe to
-// call more than once.
+// connections, within DefaultCloseTimeout. It is CloseContext with that
+// deadline.
 func (c *Client) Close() error {
-	if c.closed.Swap(true) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultCloseTimeout)
+	defer cancel()
+	return c.CloseContext(ctx)
+}
+
+// CloseContext closes the client within ctx. Once it begins, no new call
+// and no logon may start: calls in flight are cancelled and fail with an
+// error matching ErrClosed, and calls made later fail with ErrClosed. It
+// waits for a logon in flight (so that its session can be ended too), then
+// logs out, once, the session the client opened itself: one DELETE with the
+// retries of the client's policy. When it returns, the client sends nothing
+// more and runs no goroutine. An error means the session may still be open
+// on EM (the logout failed, or ctx ended first). Calling it again returns
+// nil at once.
+func (c *Client) CloseContext(ctx context.Context) error {
+	c.gate.Lock()
+	already := c.closed.Swap(true)
+	c.gate.Unlock()
+	if already {
 		return nil
 	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var err error
-	if c.auth.owned() {
-		err = c.logout(ctx)
-	}
-	c.auth.stopKeepAlive()
-	c.lifeStop() // a logon still in flight gives up now
-	c.bg.Wait()
-	// A logon that was in flight may have finished meanwhile.
+	c.callsStop()  // calls in flight give up now
+	c.calls.Wait() // and return; no call can start any more
+	err := c.auth.close(ctx)
 	if c.auth.owned() {
 		err = errors.Join(err, c.logout(ctx))
-		c.auth.stopKeepAlive()
-		c.bg.Wait()
 	}
 	if c.cfg.httpClient == nil {
 		c.hc.CloseIdleConnections()
@@ -236,6 +257,37 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) isClosed() bool { return c.closed.Load() }
+
+// enter registers a call, unless the client is closed. The returned context
+// is ctx, also cancelled by Close; done must be called when the call ends.
+func (c *Client) enter(ctx context.Context) (context.Context, func(), error) {
+	c.gate.Lock()
+	if c.closed.Load() {
+		c.gate.Unlock()
+		return nil, nil, ErrClosed
+	}
+	c.calls.Add(1)
+	c.gate.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(c.callsCtx, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		c.calls.Done()
+	}, nil
+}
+
+// closedErr turns the failure of a call that Close cancelled into an error
+// matching ErrClosed. ctx is the call's context as enter returned it.
+func (c *Client) closedErr(ctx context.Context, what string, err error) error {
+	if err == nil || !c.isClosed() || errors.Is(err, ErrClosed) {
+		return err
+	}
+	if c.callsCtx.Err() != nil && errors.Is(err, context.Canceled) {
+		return fmt.Errorf("vem: %s: %w", what, ErrClosed)
+	}
+	return err
+}
 
 // restyLogger routes resty's own messages to the client's logger at debug
 // level, so that resty never writes to stderr by itself.
