@@ -105,27 +105,34 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// parseBaseURL checks a base URL and reduces it to its origin.
+// parseBaseURL checks a base URL and reduces it to its origin. A password
+// in the URL's userinfo is never echoed: userinfo is refused first, and every
+// message shows the URL with its userinfo hidden.
 func parseBaseURL(raw string) (*url.URL, error) {
-	if strings.TrimSpace(raw) == "" {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
 		return nil, errors.New("vem: empty base URL")
 	}
-	u, err := url.Parse(strings.TrimSpace(raw))
+	shown := hideUserinfo(raw)
+	u, err := url.Parse(raw)
 	if err != nil {
+		if shown != raw {
+			return nil, errors.New("vem: invalid base URL (user info hidden); give credentials with WithCredentials, not in the URL")
+		}
 		return nil, fmt.Errorf("vem: invalid base URL: %w", err)
+	}
+	if u.User != nil || shown != raw && u.Opaque != "" {
+		return nil, errors.New("vem: base URL must not carry user info; use WithCredentials")
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https", "http":
 	case "":
-		return nil, fmt.Errorf("vem: base URL %q is not absolute (want https://host:9398)", raw)
+		return nil, fmt.Errorf("vem: base URL %q is not absolute (want https://host:9398)", shown)
 	default:
-		return nil, fmt.Errorf("vem: base URL %q: scheme %q is not http or https", raw, u.Scheme)
+		return nil, fmt.Errorf("vem: base URL %q: scheme %q is not http or https", shown, u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("vem: base URL %q has no host", raw)
-	}
-	if u.User != nil {
-		return nil, errors.New("vem: base URL must not carry user info; use WithCredentials")
+		return nil, fmt.Errorf("vem: base URL %q has no host", shown)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("vem: base URL %q must not have a query or fragment", u.Redacted())
@@ -133,9 +140,25 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	switch strings.TrimRight(u.Path, "/") {
 	case "", "/api":
 	default:
-		return nil, fmt.Errorf("vem: base URL %q: unexpected path %q (want nothing or /api)", raw, u.Path)
+		return nil, fmt.Errorf("vem: base URL %q: unexpected path %q (want nothing or /api)", shown, u.Path)
 	}
 	return &url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}, nil
+}
+
+// hideUserinfo replaces whatever could be userinfo in a raw URL (everything
+// between the scheme and the last "@") with "xxxxx".
+func hideUserinfo(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 && i < at {
+		start = i + 3
+	} else if i := strings.Index(raw, ":"); i >= 0 && i < at {
+		start = i + 1
+	}
+	return raw[:start] + "xxxxx" + raw[at:]
 }
 
 // buildHTTPClient returns the http.Client the client sends through: the
@@ -184,16 +207,21 @@ func newTransport(tlsConfig *tls.Config) *http.Transport {
 			Timeout:   15 * time.Second,
 			KeepAlive: 30 * time.Second,
 		}).DialContext,
-		TLSClientConfig:       tlsConfig,
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 2 * time.Minute,
-		ExpectContinueTimeout: time.Second,
-		MaxIdleConns:          128,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+		TLSClientConfig:        tlsConfig,
+		TLSHandshakeTimeout:    15 * time.Second,
+		ResponseHeaderTimeout:  2 * time.Minute,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           128,
+		MaxIdleConnsPerHost:    64,
+		IdleConnTimeout:        90 * time.Second,
+		ForceAttemptHTTP2:      true,
+		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 	}
 }
+
+// maxResponseHeaderBytes bounds the response headers the default transport
+// reads (Go's own default is 10 MiB). EM's headers are well under 2 KiB.
+const maxResponseHeaderBytes = 64 << 10
 
 func sameOrigin(u, origin *url.URL) bool {
 	return strings.EqualFold(u.Scheme, origin.Scheme) && strings.EqualFold(hostPort(u), hostPort(origin))
