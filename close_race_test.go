@@ -15,8 +15,9 @@ import (
 
 // TestCloseWithRenewingCallsInFlight hammers Close while many calls renew
 // their session against vemtest: Close never panics or races, no logon
-// begins once Close has begun, every call either succeeds or fails with
-// ErrClosed, nothing is sent after Close returns, and no session is left
+// begins once Close has begun, every call succeeds or fails with ErrClosed
+// (or ErrUnauthorized, when a fresh session expired before it worked),
+// nothing is sent after Close returns, and no session is left
 // open on the server.
 func TestCloseWithRenewingCallsInFlight(t *testing.T) {
 	srv := vemtest.NewServer()
@@ -44,6 +45,9 @@ func TestCloseWithRenewingCallsInFlight(t *testing.T) {
 					case errors.Is(err, vem.ErrClosed):
 						mu.Unlock()
 						return
+					case errors.Is(err, vem.ErrUnauthorized):
+						// A fresh session expired before it served a call:
+						// the session rule returns that 401.
 					default:
 						unexpected = append(unexpected, err)
 					}
@@ -67,7 +71,7 @@ func TestCloseWithRenewingCallsInFlight(t *testing.T) {
 		stop()
 		wg.Wait()
 
-		assert.Empty(t, unexpected, "round %d: every call succeeds or fails with ErrClosed", round)
+		assert.Empty(t, unexpected, "round %d: every call succeeds or fails with ErrClosed or ErrUnauthorized", round)
 		_, err = c.GetBackupTaskSession(context.Background(), seedID)
 		require.ErrorIs(t, err, vem.ErrClosed)
 		now := srv.Stats()
