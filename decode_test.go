@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 func TestBodyFormat(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
