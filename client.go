@@ -18,8 +18,9 @@ import (
 )
 
 // Client is an Enterprise Manager REST API client. It logs on by itself,
-// keeps one session for all its calls, renews it once when it expires, and
-// decodes XML and JSON answers into typed structs.
+// keeps one session for all its calls, renews it when it expires (see the
+// package documentation for the exact rule), and decodes XML and JSON
+// answers into typed structs.
 //
 // A Client is safe for concurrent use by multiple goroutines; share one per
 // Enterprise Manager. Call Close when done to end the session.
