@@ -2,8 +2,16 @@ package vem
 
 import (
 	"context"
-	"encoding/xml"
+
+	"github.com/vemkit/vem/internal/em"
 )
+
+// KindBackupServer is the kind of a backup server in UIDs and entity Type
+// attributes.
+const KindBackupServer = em.KindBackupServer
+
+// TypeBackupServerReference is the type of links to a backup server.
+const TypeBackupServerReference = "BackupServerReference"
 
 // BackupServer is a Veeam Backup & Replication server registered in
 // Enterprise Manager: the entity representation of
@@ -15,7 +23,13 @@ type BackupServer struct {
 	Description string
 	Port        int
 	Version     string
-	Links       Links
+	// WcfPort is the port of the backup server's WCF service, which EM
+	// connects to (9393 by default).
+	WcfPort int
+	// VBRCertificateThumbprint is the thumbprint of the backup server's
+	// certificate as EM recorded it (wire name VbrCertificateThumbprint).
+	VBRCertificateThumbprint string
+	Links                    Links
 }
 
 // AlternateLink returns the link to the server's reference representation
@@ -40,32 +54,33 @@ func (s *BackupServer) RepositoriesLink() (Link, bool) {
 // GET /api/backupServers/{ID}?format=Entity. id is a GUID, a BackupServer
 // UID, or the ID() of a link to it.
 func (c *Client) GetBackupServer(ctx context.Context, id string) (*BackupServer, error) {
-	guid, err := ParseID(KindBackupServer, id)
-	if err != nil {
-		return nil, err
-	}
-	return getEntity[BackupServer, backupServerWire](ctx, c, "/api/backupServers/"+guid, KindBackupServer+" "+guid)
+	return backupServers.get(ctx, c, id)
+}
+
+var backupServers = resource[BackupServer, backupServerWire, *backupServerWire]{
+	kind: KindBackupServer, path: "/api/backupServers",
+}
+
+var _ entity = (*BackupServer)(nil)
+
+func (s *BackupServer) decodeEntity(ct string, body []byte) error {
+	return backupServers.decodeInto(ct, body, s)
 }
 
 type backupServerWire struct {
-	XMLName     xml.Name `json:"-"`
-	Type        string   `xml:"Type,attr" json:"Type"`
-	Href        string   `xml:"Href,attr" json:"Href"`
-	Name        string   `xml:"Name,attr" json:"Name"`
-	UID         string   `xml:"UID,attr" json:"UID"`
-	Links       Links    `xml:"Links>Link" json:"Links"`
-	Description string   `xml:"Description" json:"Description"`
-	Port        int      `xml:"Port" json:"Port"`
-	Version     string   `xml:"Version" json:"Version"`
+	entityHeader
+	Description              string `xml:"Description" json:"Description"`
+	Port                     int    `xml:"Port" json:"Port"`
+	Version                  string `xml:"Version" json:"Version"`
+	WcfPort                  int    `xml:"WcfPort" json:"WcfPort"`
+	VBRCertificateThumbprint string `xml:"VbrCertificateThumbprint" json:"VbrCertificateThumbprint"`
 }
 
 func (w *backupServerWire) toPublic() (*BackupServer, error) {
-	if err := checkKind(w.XMLName, w.Type, w.UID, KindBackupServer); err != nil {
-		return nil, err
-	}
 	return &BackupServer{
 		UID: UID(w.UID), Name: w.Name, Href: w.Href,
 		Description: w.Description, Port: w.Port, Version: w.Version,
+		WcfPort: w.WcfPort, VBRCertificateThumbprint: w.VBRCertificateThumbprint,
 		Links: w.Links,
 	}, nil
 }

@@ -2,13 +2,18 @@ package vem
 
 import (
 	"context"
-	"encoding/xml"
+	"iter"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
 )
+
+// KindBackupJobSession is the kind of a job session in UIDs and entity Type
+// attributes, and its query-service type.
+const KindBackupJobSession = em.KindBackupJobSession
 
 // Link types found on a job session.
 const (
-	TypeJobReference                   = "JobReference"
 	TypeBackupTaskSessionReferenceList = "BackupTaskSessionReferenceList"
 	TypeRestorePointReference          = "RestorePointReference"
 )
@@ -21,7 +26,7 @@ type BackupJobSession struct {
 	Href           string
 	JobUID         UID // urn:veeam:Job:<GUID>
 	JobName        string
-	JobType        string
+	JobType        JobType
 	CreationTime   time.Time // UTC; wire name CreationTimeUTC
 	EndTime        time.Time // UTC; wire name EndTimeUTC; zero while the job runs
 	State          State     // Starting, Stopping, Working, Pausing, Resuming, Stopped
@@ -66,62 +71,76 @@ func (s *BackupJobSession) JobRestorePointLink() (Link, bool) {
 // GET /api/backupSessions/{ID}?format=Entity. id is a GUID, a
 // BackupJobSession UID, or the ID() of a link to it.
 func (c *Client) GetBackupJobSession(ctx context.Context, id string) (*BackupJobSession, error) {
-	guid, err := ParseID(KindBackupJobSession, id)
-	if err != nil {
-		return nil, err
-	}
-	return getEntity[BackupJobSession, jobSessionWire](ctx, c, "/api/backupSessions/"+guid, KindBackupJobSession+" "+guid)
+	return jobSessions.get(ctx, c, id)
 }
 
-// ListBackupJobSessionTaskSessions lists the task sessions of one job session as
-// references: GET /api/backupSessions/{ID}/taskSessions. Read a task
-// session itself with GetBackupTaskSession(ctx, ref.UID.String()) or
-// FollowLink.
+// ListBackupJobSessionTaskSessions lists the task sessions of one job
+// session as references: GET /api/backupSessions/{ID}/taskSessions. Read a
+// task session itself with GetBackupTaskSession(ctx, ref.ID()) or
+// FollowLink; to read them as entities in one request, query:
+// QueryBackupTaskSessions with Eq(TaskSessionFieldJobSessionUID, uid).
 func (c *Client) ListBackupJobSessionTaskSessions(ctx context.Context, jobSessionID string) ([]EntityRef, error) {
-	guid, err := ParseID(KindBackupJobSession, jobSessionID)
-	if err != nil {
-		return nil, err
-	}
-	return c.getRefs(ctx, "/api/backupSessions/"+guid+"/taskSessions", "", "task sessions of "+KindBackupJobSession+" "+guid)
+	return jobSessions.refs(ctx, c, jobSessionID, "taskSessions", "task sessions")
+}
+
+// QueryBackupJobSessions runs a query-service query for backup job sessions
+// (GET /api/query?type=BackupJobSession&format=Entities) and yields them
+// across every page, in the server's order, as QueryBackupTaskSessions
+// does. Filter and sort on the JobSessionField constants.
+func (c *Client) QueryBackupJobSessions(ctx context.Context, q Query) iter.Seq2[*BackupJobSession, error] {
+	return jobSessions.queryAll(ctx, c, q)
+}
+
+// Query fields of BackupJobSession, for filters and sorts.
+const (
+	JobSessionFieldUID              Field = "UID"
+	JobSessionFieldName             Field = "Name"
+	JobSessionFieldJobType          Field = "JobType"
+	JobSessionFieldJobUID           Field = "JobUid"
+	JobSessionFieldJobName          Field = "JobName"
+	JobSessionFieldCreationTime     Field = "CreationTime"
+	JobSessionFieldEndTime          Field = "EndTime"
+	JobSessionFieldState            Field = "State"
+	JobSessionFieldResult           Field = "Result"
+	JobSessionFieldIsRetry          Field = "IsRetry"
+	JobSessionFieldBackupServerUID  Field = "BackupServerUid"
+	JobSessionFieldBackupServerName Field = "BackupServerName"
+)
+
+var jobSessions = resource[BackupJobSession, jobSessionWire, *jobSessionWire]{
+	kind: KindBackupJobSession, path: "/api/backupSessions", query: em.BackupJobSessionQuery(),
+}
+
+var _ entity = (*BackupJobSession)(nil)
+
+func (s *BackupJobSession) decodeEntity(ct string, body []byte) error {
+	return jobSessions.decodeInto(ct, body, s)
 }
 
 type jobSessionWire struct {
-	XMLName         xml.Name `json:"-"`
-	Type            string   `xml:"Type,attr" json:"Type"`
-	Href            string   `xml:"Href,attr" json:"Href"`
-	Name            string   `xml:"Name,attr" json:"Name"`
-	UID             string   `xml:"UID,attr" json:"UID"`
-	Links           Links    `xml:"Links>Link" json:"Links"`
-	JobUID          string   `xml:"JobUid" json:"JobUid"`
-	JobName         string   `xml:"JobName" json:"JobName"`
-	JobType         string   `xml:"JobType" json:"JobType"`
-	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
-	EndTimeUTC      string   `xml:"EndTimeUTC" json:"EndTimeUTC"`
-	State           string   `xml:"State" json:"State"`
-	Result          string   `xml:"Result" json:"Result"`
-	Progress        int      `xml:"Progress" json:"Progress"`
-	IsRetry         bool     `xml:"IsRetry" json:"IsRetry"`
-	FailureMessage  string   `xml:"FailureMessage" json:"FailureMessage"`
+	entityHeader
+	JobUID          string `xml:"JobUid" json:"JobUid"`
+	JobName         string `xml:"JobName" json:"JobName"`
+	JobType         string `xml:"JobType" json:"JobType"`
+	CreationTimeUTC string `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
+	EndTimeUTC      string `xml:"EndTimeUTC" json:"EndTimeUTC"`
+	State           string `xml:"State" json:"State"`
+	Result          string `xml:"Result" json:"Result"`
+	Progress        int    `xml:"Progress" json:"Progress"`
+	IsRetry         bool   `xml:"IsRetry" json:"IsRetry"`
+	FailureMessage  string `xml:"FailureMessage" json:"FailureMessage"`
 }
 
 func (w *jobSessionWire) toPublic() (*BackupJobSession, error) {
-	if err := checkKind(w.XMLName, w.Type, w.UID, KindBackupJobSession); err != nil {
-		return nil, err
-	}
-	created, err := parseTime("CreationTimeUTC", w.CreationTimeUTC)
-	if err != nil {
-		return nil, err
-	}
-	ended, err := parseTime("EndTimeUTC", w.EndTimeUTC)
-	if err != nil {
-		return nil, err
-	}
-	return &BackupJobSession{
+	var t times
+	s := &BackupJobSession{
 		UID: UID(w.UID), Name: w.Name, Href: w.Href,
-		JobUID: UID(w.JobUID), JobName: w.JobName, JobType: w.JobType,
-		CreationTime: created, EndTime: ended,
-		State: State(w.State), Result: Result(w.Result),
+		JobUID: UID(w.JobUID), JobName: w.JobName, JobType: JobType(w.JobType),
+		CreationTime: t.parse("CreationTimeUTC", w.CreationTimeUTC),
+		EndTime:      t.parse("EndTimeUTC", w.EndTimeUTC),
+		State:        State(w.State), Result: Result(w.Result),
 		Progress: w.Progress, IsRetry: w.IsRetry, FailureMessage: w.FailureMessage,
 		Links: w.Links,
-	}, nil
+	}
+	return s, t.err
 }

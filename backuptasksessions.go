@@ -2,24 +2,21 @@ package vem
 
 import (
 	"context"
-	"encoding/xml"
+	"iter"
+	"strings"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
-// Object kinds as they appear in UIDs and in entity Type attributes.
-const (
-	KindBackupTaskSession = "BackupTaskSession"
-	KindBackupJobSession  = "BackupJobSession"
-	KindBackupServer      = "BackupServer"
-	KindVMRestorePoint    = "VmRestorePoint"
-)
+// KindBackupTaskSession is the kind of a task session in UIDs and entity
+// Type attributes, and its query-service type.
+const KindBackupTaskSession = em.KindBackupTaskSession
 
-// Link types that point at a task session's related resources.
+// Link types that point at a task session and its related resources.
 const (
-	TypeBackupServerReference      = "BackupServerReference"
-	TypeBackupJobSessionReference  = "BackupJobSessionReference"
 	TypeBackupTaskSessionReference = "BackupTaskSessionReference"
-	TypeVMRestorePoint             = "VmRestorePoint"
+	TypeBackupJobSessionReference  = "BackupJobSessionReference"
 )
 
 // BackupTaskSession is one VM's task inside a backup job session: the
@@ -36,8 +33,11 @@ type BackupTaskSession struct {
 	Result        Result
 	Reason        string // why the task warned or failed; often empty
 	TotalSize     int64  // bytes
-	VMUID         string // wire name VmUid, e.g. urn:VMware:Vm:<root>.vm-91826; newer EM only
-	Links         Links
+	// VMUID is the hypervisor's reference to the VM (wire name VmUid), for
+	// example "urn:VMware:Vm:<root>.vm-91826"; newer EM only. It is a plain
+	// string, not a urn:veeam: UID.
+	VMUID string
+	Links Links
 }
 
 // Duration returns how long the task ran: EndTime-CreationTime, or 0 while it
@@ -81,58 +81,102 @@ func (s *BackupTaskSession) VMRestorePointLink() (Link, bool) {
 // anything else returns an error matching ErrInvalidID without a request.
 // A missing session returns an *APIError matching ErrNotFound.
 func (c *Client) GetBackupTaskSession(ctx context.Context, id string) (*BackupTaskSession, error) {
-	guid, err := ParseID(KindBackupTaskSession, id)
-	if err != nil {
-		return nil, err
+	return taskSessions.get(ctx, c, id)
+}
+
+// QueryBackupTaskSessions runs a query-service query for backup task
+// sessions and yields them one by one, across every page, in the server's
+// order: GET /api/query?type=BackupTaskSession&format=Entities&filter=...
+// Filter and sort on the TaskSessionField constants.
+//
+// Pages are requested only as the caller consumes results (see
+// Query.Concurrency), and no more once the caller stops ranging; requests
+// still in flight are then cancelled. On failure the iterator yields one
+// error (nil session) and stops. A session that expires mid-query is renewed
+// as for any other call.
+//
+//	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldResult, vem.ResultFailed)}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(ts.Name)
+//	}
+func (c *Client) QueryBackupTaskSessions(ctx context.Context, q Query) iter.Seq2[*BackupTaskSession, error] {
+	return taskSessions.queryAll(ctx, c, q)
+}
+
+// JobSessionID returns the GUID of the job session the task belongs to:
+// from JobSessionUID, or else from the job session link; "" when the task
+// names neither.
+func (s *BackupTaskSession) JobSessionID() string {
+	if id := s.JobSessionUID.ID(); isGUID(id) {
+		return strings.ToLower(id)
 	}
-	return getEntity[BackupTaskSession, taskSessionWire](ctx, c, "/api/backupTaskSessions/"+guid, KindBackupTaskSession+" "+guid)
+	if l, ok := s.JobSessionLink(); ok {
+		return l.ID()
+	}
+	return ""
+}
+
+// Query fields of BackupTaskSession, for filters and sorts.
+const (
+	TaskSessionFieldUID              Field = "UID"
+	TaskSessionFieldName             Field = "Name"
+	TaskSessionFieldCreationTime     Field = "CreationTime"
+	TaskSessionFieldEndTime          Field = "EndTime"
+	TaskSessionFieldState            Field = "State"
+	TaskSessionFieldResult           Field = "Result"
+	TaskSessionFieldReason           Field = "Reason"
+	TaskSessionFieldTotalSize        Field = "TotalSize"
+	TaskSessionFieldJobSessionUID    Field = "JobSessionUid"
+	TaskSessionFieldJobUID           Field = "JobUid"
+	TaskSessionFieldJobName          Field = "JobName"
+	TaskSessionFieldBackupServerUID  Field = "BackupServerUid"
+	TaskSessionFieldBackupServerName Field = "BackupServerName"
+	TaskSessionFieldVMDisplayName    Field = "VmDisplayName"
+)
+
+var taskSessions = resource[BackupTaskSession, taskSessionWire, *taskSessionWire]{
+	kind: KindBackupTaskSession, path: "/api/backupTaskSessions", query: em.BackupTaskSessionQuery(),
+}
+
+var _ entity = (*BackupTaskSession)(nil)
+
+func (s *BackupTaskSession) decodeEntity(ct string, body []byte) error {
+	return taskSessions.decodeInto(ct, body, s)
 }
 
 // taskSessionWire is the BackupTaskSession as it travels, in XML and in both
 // JSON casings.
 type taskSessionWire struct {
-	XMLName         xml.Name `json:"-"`
-	Type            string   `xml:"Type,attr" json:"Type"`
-	Href            string   `xml:"Href,attr" json:"Href"`
-	Name            string   `xml:"Name,attr" json:"Name"`
-	UID             string   `xml:"UID,attr" json:"UID"`
-	VMDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
-	Links           Links    `xml:"Links>Link" json:"Links"`
-	JobSessionUID   string   `xml:"JobSessionUid" json:"JobSessionUid"`
-	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
-	EndTimeUTC      string   `xml:"EndTimeUTC" json:"EndTimeUTC"`
-	State           string   `xml:"State" json:"State"`
-	Result          string   `xml:"Result" json:"Result"`
-	Reason          string   `xml:"Reason" json:"Reason"`
-	TotalSize       int64    `xml:"TotalSize" json:"TotalSize"`
-	VMUID           string   `xml:"VmUid" json:"VmUid"`
+	entityHeader
+	VMDisplayName   string `xml:"VmDisplayName,attr" json:"VmDisplayName"`
+	JobSessionUID   string `xml:"JobSessionUid" json:"JobSessionUid"`
+	CreationTimeUTC string `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
+	EndTimeUTC      string `xml:"EndTimeUTC" json:"EndTimeUTC"`
+	State           string `xml:"State" json:"State"`
+	Result          string `xml:"Result" json:"Result"`
+	Reason          string `xml:"Reason" json:"Reason"`
+	TotalSize       int64  `xml:"TotalSize" json:"TotalSize"`
+	VMUID           string `xml:"VmUid" json:"VmUid"`
 }
 
 func (w *taskSessionWire) toPublic() (*BackupTaskSession, error) {
-	if err := checkKind(w.XMLName, w.Type, w.UID, KindBackupTaskSession); err != nil {
-		return nil, err
-	}
-	created, err := parseTime("CreationTimeUTC", w.CreationTimeUTC)
-	if err != nil {
-		return nil, err
-	}
-	ended, err := parseTime("EndTimeUTC", w.EndTimeUTC)
-	if err != nil {
-		return nil, err
-	}
-	return &BackupTaskSession{
+	var t times
+	s := &BackupTaskSession{
 		UID:           UID(w.UID),
 		Name:          w.Name,
 		VMDisplayName: w.VMDisplayName,
 		Href:          w.Href,
 		JobSessionUID: UID(w.JobSessionUID),
-		CreationTime:  created,
-		EndTime:       ended,
+		CreationTime:  t.parse("CreationTimeUTC", w.CreationTimeUTC),
+		EndTime:       t.parse("EndTimeUTC", w.EndTimeUTC),
 		State:         State(w.State),
 		Result:        Result(w.Result),
 		Reason:        w.Reason,
 		TotalSize:     w.TotalSize,
 		VMUID:         w.VMUID,
 		Links:         w.Links,
-	}, nil
+	}
+	return s, t.err
 }

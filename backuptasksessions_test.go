@@ -279,11 +279,9 @@ func TestBackupTaskSessionDuration(t *testing.T) {
 // without Type decode with an empty Type.
 func TestDecodeLinksQuirks(t *testing.T) {
 	t.Parallel()
-	var w taskSessionWire
 	body := strings.Replace(string(readFixture(t, "backuptasksession.xml")), "<Links>",
 		`<Links><Link Href="https://localhost:9398/api/query?type=X&amp;page=2" Rel="Next" /><Link Href="https://localhost:9398/api/backupTaskSessions/`+seedGUID+`?action=stop" Rel="Stop" Name="" />`, 1)
-	require.NoError(t, decodeWire(ctXML, []byte(body), &w))
-	s, err := w.toPublic()
+	s, err := taskSessions.decode(ctXML, []byte(body), "")
 	require.NoError(t, err)
 	require.Len(t, s.Links, 6)
 	assert.Equal(t, Link{Rel: "Next", Href: "https://localhost:9398/api/query?type=X&page=2"}, s.Links[0])
@@ -313,4 +311,48 @@ func TestParseTime(t *testing.T) {
 	assert.True(t, z.IsZero())
 	_, err = parseTime("EndTimeUTC", "yesterday")
 	require.ErrorContains(t, err, "EndTimeUTC")
+}
+
+func FuzzDecodeBackupTaskSession(f *testing.F) {
+	fuzzSeedFiles(f, func(b []byte, sel byte) { f.Add(b, sel) })
+	f.Fuzz(func(t *testing.T, body []byte, sel byte) {
+		ct := fuzzCT(sel)
+		s, err := taskSessions.decode(ct, body, "")
+		if err != nil {
+			if s != nil {
+				t.Fatal("decode returned a session with an error")
+			}
+			return
+		}
+		if s.UID.Kind() != KindBackupTaskSession {
+			t.Fatalf("accepted a session with UID %q", s.UID)
+		}
+		if s.UID.ID() == "" {
+			t.Fatalf("accepted a UID without ID: %q", s.UID)
+		}
+		if !s.CreationTime.IsZero() && s.CreationTime.Location().String() != "UTC" {
+			t.Fatalf("CreationTime not in UTC: %v", s.CreationTime)
+		}
+	})
+}
+
+func TestBackupTaskSessionJobSessionID(t *testing.T) {
+	const js = "35c24055-bdee-4e43-b655-a42de408d2ec"
+	link := Links{{Rel: RelUp, Type: TypeBackupJobSessionReference, Href: "https://h:9398/api/backupSessions/" + js}}
+	tests := []struct {
+		name string
+		s    BackupTaskSession
+		want string
+	}{
+		{"from the UID", BackupTaskSession{JobSessionUID: "urn:veeam:BackupJobSession:" + js}, js},
+		{"UID in upper case", BackupTaskSession{JobSessionUID: UID("urn:veeam:BackupJobSession:" + strings.ToUpper(js))}, js},
+		{"from the link", BackupTaskSession{Links: link}, js},
+		{"a malformed UID falls back to the link", BackupTaskSession{JobSessionUID: "urn:veeam:BackupJobSession:x", Links: link}, js},
+		{"neither", BackupTaskSession{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.s.JobSessionID())
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package vem
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"net/http"
@@ -226,7 +227,7 @@ func TestRedirectToOtherHostDropsToken(t *testing.T) {
 	})
 	em.mt.RegisterResponderWithQuery(http.MethodGet, em.taskURL(otherGUID), "format=Entity", func(req *http.Request) (*http.Response, error) {
 		r := mockResp(http.StatusFound, ctHTML, nil)
-		r.Header.Set("Location", "/api/backupTaskSessions/"+seedGUID+"?format=Entity&moved=1")
+		r.Header.Set("Location", "/api/backupTaskSessions/"+otherGUID+"?format=Entity&moved=1")
 		return r, nil
 	})
 	evil := &reqRecorder{}
@@ -235,9 +236,10 @@ func TestRedirectToOtherHostDropsToken(t *testing.T) {
 		return mockResp(http.StatusOK, ctXML, body), nil
 	})
 	same := &reqRecorder{}
-	em.mt.RegisterResponderWithQuery(http.MethodGet, em.taskURL(seedGUID), "format=Entity&moved=1", func(req *http.Request) (*http.Response, error) {
+	otherBody := bytes.ReplaceAll(body, []byte(seedGUID), []byte(otherGUID))
+	em.mt.RegisterResponderWithQuery(http.MethodGet, em.taskURL(otherGUID), "format=Entity&moved=1", func(req *http.Request) (*http.Response, error) {
 		same.add(req)
-		return mockResp(http.StatusOK, ctXML, body), nil
+		return mockResp(http.StatusOK, ctXML, otherBody), nil
 	})
 
 	c := em.client(t)

@@ -10,6 +10,8 @@ import (
 	"mime"
 	"strings"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Wire quirks are handled here, once, for every resource: the response's
@@ -211,17 +213,25 @@ func checkKind(root xml.Name, typ, uid, want string) error {
 // parseTime parses an EM DateTime: UTC with "Z" and 0 to 7 fraction digits.
 // A value without a zone is taken as UTC. An empty value is the zero time.
 func parseTime(field, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.UTC); err == nil {
+	if t, ok := em.ParseTime(s); ok {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("field %s: invalid time %q", field, truncate(s, 40))
+	return time.Time{}, fmt.Errorf("field %s: invalid time %q", field, truncate(strings.TrimSpace(s), 40))
+}
+
+// times parses a wire type's DateTime fields, keeping the first error, so
+// that toPublic reads as a list of fields.
+type times struct{ err error }
+
+func (p *times) parse(field, s string) time.Time {
+	t, err := parseTime(field, s)
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+	return t
 }
 
 // snippet returns the start of a body, made safe for an error string:

@@ -106,25 +106,16 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if page {
-					var w taskSessionQueryWire
-					if err := decodeWire(ct, body, &w); err != nil {
+					p, err := taskSessions.decodePage(ct, body, 1)
+					if err != nil {
 						b.Fatal(err)
 					}
-					for i := range w.Entities.BackupTaskSessions.Items {
-						if _, err := w.Entities.BackupTaskSessions.Items[i].toPublic(); err != nil {
-							b.Fatal(err)
-						}
-					}
-					if len(w.Entities.BackupTaskSessions.Items) != 100 {
+					if len(p.items) != 100 {
 						b.Fatal("short page")
 					}
 					continue
 				}
-				var w taskSessionWire
-				if err := decodeWire(ct, body, &w); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := w.toPublic(); err != nil {
+				if _, err := taskSessions.decode(ct, body, ""); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -135,3 +135,32 @@ func TestXMLTrailingData(t *testing.T) {
 		})
 	}
 }
+
+func FuzzBodyFormat(f *testing.F) {
+	fuzzSeedFiles(f, func(b []byte, sel byte) { f.Add(fuzzCT(sel), b) })
+	f.Add("APPLICATION/JSON", []byte("<"))
+	f.Add("application/problem+xml", []byte("{"))
+	f.Fuzz(func(t *testing.T, ct string, body []byte) {
+		format, ok := bodyFormat(ct, body)
+		if !ok {
+			if format != "" {
+				t.Fatalf("format %q without ok", format)
+			}
+			return
+		}
+		if format != FormatXML && format != FormatJSON {
+			t.Fatalf("unknown format %q", format)
+		}
+		// A declared JSON or XML type wins over the body's first byte.
+		switch strings.ToLower(strings.TrimSpace(ct)) {
+		case "application/json":
+			if format != FormatJSON {
+				t.Fatalf("%q gave %q", ct, format)
+			}
+		case "application/xml", "text/xml":
+			if format != FormatXML {
+				t.Fatalf("%q gave %q", ct, format)
+			}
+		}
+	})
+}

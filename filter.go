@@ -2,13 +2,21 @@ package vem
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/vemkit/vem/internal/em"
 )
+
+// Field is a query-service field name, for filters and sorts. Each queryable
+// resource declares its fields as constants (TaskSessionFieldCreationTime,
+// JobSessionFieldIsRetry, VMRestorePointFieldVMDisplayName, JobFieldName,
+// ...); an untyped string constant such as "Result" works as well. EM
+// matches field names case-insensitively.
+type Field string
 
 // Filter is a query-service filter expression, built with Eq, Ne, Gt, Ge,
 // Lt, Le, And, Or and RawFilter and rendered in EM's syntax by String. The
@@ -20,9 +28,7 @@ import (
 // precedence; a string value is put in double quotes when it is empty or
 // holds a space or a character of the syntax, with inner quotes doubled;
 // times are rendered as UTC RFC 3339 in quotes. Field names are EM's query
-// fields (for task sessions: UID, Name, CreationTime, EndTime, State,
-// Result, Reason, TotalSize, JobSessionUid, JobUid, JobName, BackupServerUid,
-// BackupServerName, VmDisplayName); EM compares them case-insensitively.
+// fields: the Field constants of each resource.
 type Filter struct {
 	kind  filterKind
 	field string
@@ -44,26 +50,28 @@ const (
 )
 
 // Eq matches objects whose field equals value ("field==value"). value is a
-// string (or a string type such as State, Result or UID), an integer, a bool
-// or a time.Time; any other type makes the query fail with an error.
-func Eq(field string, value any) Filter { return cmp(field, "==", value) }
+// string (or a string type such as State, Result or UID), any Go integer or
+// floating-point number (NaN and infinities are refused), a bool or a
+// time.Time; any other type makes the query fail with an error before
+// anything is sent.
+func Eq(field Field, value any) Filter { return cmp(field, "==", value) }
 
 // Ne matches objects whose field differs from value ("field!=value").
-func Ne(field string, value any) Filter { return cmp(field, "!=", value) }
+func Ne(field Field, value any) Filter { return cmp(field, "!=", value) }
 
 // Gt matches objects whose field is greater than value ("field>value"). EM
 // compares enumerations (State, Result) by their position: Gt("Result",
 // ResultSuccess) matches Warning and Failed.
-func Gt(field string, value any) Filter { return cmp(field, ">", value) }
+func Gt(field Field, value any) Filter { return cmp(field, ">", value) }
 
 // Ge matches objects whose field is at least value ("field>=value").
-func Ge(field string, value any) Filter { return cmp(field, ">=", value) }
+func Ge(field Field, value any) Filter { return cmp(field, ">=", value) }
 
 // Lt matches objects whose field is less than value ("field<value").
-func Lt(field string, value any) Filter { return cmp(field, "<", value) }
+func Lt(field Field, value any) Filter { return cmp(field, "<", value) }
 
 // Le matches objects whose field is at most value ("field<=value").
-func Le(field string, value any) Filter { return cmp(field, "<=", value) }
+func Le(field Field, value any) Filter { return cmp(field, "<=", value) }
 
 // And matches objects that match every filter ("a;b"). Zero filters are
 // skipped; And() is the zero Filter.
@@ -163,9 +171,9 @@ func combine(kind filterKind, fs []Filter) Filter {
 	return Filter{kind: kind, subs: subs}
 }
 
-func cmp(field, op string, value any) Filter {
-	f := Filter{kind: filterCmp, field: field, op: op}
-	if !validField(field) {
+func cmp(field Field, op string, value any) Filter {
+	f := Filter{kind: filterCmp, field: string(field), op: op}
+	if !em.ValidFieldName(string(field)) {
 		f.err = fmt.Errorf("vem: filter: invalid field name %q", field)
 	}
 	v, err := renderValue(value)
@@ -176,36 +184,17 @@ func cmp(field, op string, value any) Filter {
 	return f
 }
 
-func validField(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		switch {
-		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r == '_':
-		case i > 0 && (r >= '0' && r <= '9' || r == '.'):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// filterTimeLayout is RFC 3339 in UTC with at most 7 fraction digits, the
-// precision of .NET's DateTime.
-const filterTimeLayout = "2006-01-02T15:04:05.9999999Z07:00"
-
 func renderValue(v any) (string, error) {
 	switch x := v.(type) {
 	case time.Time:
-		return `"` + x.UTC().Truncate(100*time.Nanosecond).Format(filterTimeLayout) + `"`, nil
+		return `"` + em.FormatTime(x) + `"`, nil
 	case *time.Time:
 		if x == nil {
 			return "", fmt.Errorf("nil time")
 		}
 		return renderValue(*x)
 	case string:
-		return quoteValue(x), nil
+		return em.QuoteValue(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case fmt.Stringer:
@@ -218,29 +207,21 @@ func renderValue(v any) (string, error) {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.String:
-		return quoteValue(rv.String()), nil
+		return em.QuoteValue(rv.String()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.FormatInt(rv.Int(), 10), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.FormatUint(rv.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		x := rv.Float()
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", fmt.Errorf("value %v is not a number EM can compare", x)
+		}
+		return strconv.FormatFloat(x, 'f', -1, rv.Type().Bits()), nil
 	case reflect.Bool:
 		return strconv.FormatBool(rv.Bool()), nil
 	case reflect.Invalid:
 		return "", fmt.Errorf("nil value")
 	}
 	return "", fmt.Errorf("unsupported value type %T", v)
-}
-
-// quoteValue quotes a string value when it is empty or holds a space or a
-// character of the filter syntax, doubling inner quotes.
-func quoteValue(s string) string {
-	if s != "" && !strings.ContainsFunc(s, needsQuote) {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-func needsQuote(r rune) bool {
-	return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError ||
-		strings.ContainsRune(`;,()"=!<>&+%#?'`, r)
 }

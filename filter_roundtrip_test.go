@@ -32,7 +32,7 @@ func (g *filterGen) byte() byte {
 }
 
 var genOps = []struct {
-	mk func(string, any) vem.Filter
+	mk func(vem.Field, any) vem.Filter
 	op vemtest.FilterOp
 }{
 	{vem.Eq, vemtest.FilterEq}, {vem.Ne, vemtest.FilterNe}, {vem.Gt, vemtest.FilterGt},
@@ -70,7 +70,7 @@ func (g *filterGen) comparison() (vem.Filter, *vemtest.FilterExpr) {
 		}
 		value, want = s, s
 	}
-	return o.mk(field, value), &vemtest.FilterExpr{Op: o.op, Field: field, Value: want}
+	return o.mk(vem.Field(field), value), &vemtest.FilterExpr{Op: o.op, Field: field, Value: want}
 }
 
 // tree builds a filter of limited depth.

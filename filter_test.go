@@ -1,11 +1,13 @@
 package vem
 
 import (
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vemkit/vem/internal/em"
 )
 
 type customState string
@@ -32,6 +34,14 @@ func TestFilterString(t *testing.T) {
 		{"uint", Gt("TotalSize", uint32(7)), "TotalSize>7"},
 		{"negative int", Gt("TotalSize", -1), "TotalSize>-1"},
 		{"bool", Eq("IsRetry", true), "IsRetry==true"},
+		{"float64 whole", Gt("TotalSize", 1e9), "TotalSize>1000000000"},
+		{"float64 fraction", Le("TotalSize", 1.5), "TotalSize<=1.5"},
+		{"float64 large", Ge("TotalSize", 1.2884901888e10), "TotalSize>=12884901888"},
+		{"float32", Lt("TotalSize", float32(0.25)), "TotalSize<0.25"},
+		{"int8", Eq("TotalSize", int8(-3)), "TotalSize==-3"},
+		{"uint64 max", Le("TotalSize", uint64(math.MaxUint64)), "TotalSize<=18446744073709551615"},
+		{"typed field constant", Eq(TaskSessionFieldVMDisplayName, "db 01"), `VmDisplayName=="db 01"`},
+		{"job field constant", Eq(JobFieldScheduleEnabled, false), "ScheduleEnabled==false"},
 		{"inner quotes doubled", Eq("JobName", `Fileserver "A" Backup`), `JobName=="Fileserver ""A"" Backup"`},
 		{"quote without space", Eq("Name", `a"b`), `Name=="a""b"`},
 		{"semicolon quoted", Eq("Reason", "a;b"), `Reason=="a;b"`},
@@ -66,7 +76,9 @@ func TestFilterErrors(t *testing.T) {
 		name string
 		f    Filter
 	}{
-		{"float", Eq("TotalSize", 1.5)},
+		{"NaN", Eq("TotalSize", math.NaN())},
+		{"infinity", Gt("TotalSize", math.Inf(1))},
+		{"float32 infinity", Gt("TotalSize", float32(math.Inf(-1)))},
 		{"nil", Eq("Reason", nil)},
 		{"struct", Eq("Reason", struct{}{})},
 		{"duration", Eq("Reason", time.Second)},
@@ -110,4 +122,56 @@ func TestQueryValidate(t *testing.T) {
 		assert.Error(t, q.validate(), "%+v", q)
 	}
 	assert.NoError(t, (&Query{SortAsc: "CreationTime", PageSize: 10, Concurrency: 2}).validate())
+}
+
+// FuzzFilterRender checks that rendering never panics and that a string
+// value always comes out either bare (with no character of the syntax) or
+// quoted with its quotes doubled, so it cannot change the expression's
+// structure.
+func FuzzFilterRender(f *testing.F) {
+	for _, s := range []string{"dbserver01", "Fileserver Backup", `a"b`, "a;b,c", "", "(x)", "Überserver"} {
+		f.Add("JobName", s, int64(3), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, field, value string, n int64, op uint8) {
+		ops := []func(Field, any) Filter{Eq, Ne, Gt, Ge, Lt, Le}
+		mk := ops[int(op)%len(ops)]
+		fl := And(mk(Field(field), value), Or(mk("TotalSize", n), Eq("Result", ResultFailed)))
+		s := fl.String()
+		if fl.Err() != nil {
+			return // invalid field names are reported, not rendered into a query
+		}
+		rendered := em.QuoteValue(value)
+		if rendered != value {
+			inner := rendered[1 : len(rendered)-1]
+			if rendered[0] != '"' || rendered[len(rendered)-1] != '"' || unescapedQuote(inner) {
+				t.Fatalf("bad quoting of %q: %s", value, rendered)
+			}
+		} else if value == "" || containsSyntax(value) {
+			t.Fatalf("value %q left bare", value)
+		}
+		if len(s) == 0 {
+			t.Fatal("empty rendering")
+		}
+	})
+}
+
+func unescapedQuote(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			if i+1 >= len(s) || s[i+1] != '"' {
+				return true
+			}
+			i++
+		}
+	}
+	return false
+}
+
+func containsSyntax(s string) bool {
+	for _, r := range s {
+		if em.NeedsQuote(r) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // FollowLink reads the target of a link and decodes it into v.
 //
-// v may be a *BackupTaskSession, *BackupJobSession, *BackupServer or
-// *VMRestorePoint (the target is requested as an entity, adding
+// v may be a *BackupTaskSession, *BackupJobSession, *BackupServer,
+// *VMRestorePoint or *Job (the target is requested as an entity, adding
 // format=Entity when the link points at a reference, and checked to be of
 // that kind), an *EntityRef (the target's reference representation), a
 // *[]EntityRef (a reference list such as a job session's task sessions), or
@@ -59,36 +61,13 @@ func (c *Client) FollowLink(ctx context.Context, l Link, v any) error {
 		}
 		return err
 	}
-	query.Set("format", "Entity")
-	switch t := v.(type) {
-	case *BackupTaskSession:
-		return followEntity[BackupTaskSession, taskSessionWire](ctx, c, p, query, resource, t)
-	case *BackupJobSession:
-		return followEntity[BackupJobSession, jobSessionWire](ctx, c, p, query, resource, t)
-	case *BackupServer:
-		return followEntity[BackupServer, backupServerWire](ctx, c, p, query, resource, t)
-	case *VMRestorePoint:
-		return followEntity[VMRestorePoint, vmRestorePointWire](ctx, c, p, query, resource, t)
+	if e, ok := v.(entity); ok {
+		query.Set("format", "Entity")
+		return c.getInto(ctx, p, query, resource, e.decodeEntity)
 	}
+	query.Set("format", "Entity")
 	return c.getInto(ctx, p, query, resource, func(ct string, body []byte) error {
 		return decodeWire(ct, body, v)
-	})
-}
-
-func followEntity[T any, W any, PW interface {
-	*W
-	toPublic() (*T, error)
-}](ctx context.Context, c *Client, p string, query url.Values, resource string, dst *T) error {
-	return c.getInto(ctx, p, query, resource, func(ct string, body []byte) error {
-		var w W
-		if err := decodeWire(ct, body, &w); err != nil {
-			return err
-		}
-		out, err := PW(&w).toPublic()
-		if err == nil {
-			*dst = *out
-		}
-		return err
 	})
 }
 
@@ -125,6 +104,4 @@ func linkTarget(href string) (string, url.Values, error) {
 
 // encodeQuery renders query values (sorted by key; EM does not depend on
 // parameter order), spaces as %20.
-func encodeQuery(q url.Values) string {
-	return strings.ReplaceAll(q.Encode(), "+", "%20")
-}
+func encodeQuery(q url.Values) string { return em.EncodeQuery(q) }

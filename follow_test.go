@@ -12,118 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// serveFile registers a GET responder that answers a testdata file.
-func serveFile(t *testing.T, mt *httpmock.MockTransport, url, query, file, contentType string) {
-	t.Helper()
-	body, err := os.ReadFile("testdata/" + file)
-	require.NoError(t, err)
-	mt.RegisterResponderWithQuery("GET", url, query, func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewBytesResponse(200, body)
-		resp.Header.Set("Content-Type", contentType)
-		return resp, nil
-	})
-}
-
-func installLogon(mt *httpmock.MockTransport) {
-	mt.RegisterResponder("POST", mockBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(201, `<LogonSession xmlns="http://www.veeam.com/ent/v1.0"><SessionId>15a3fc97-0325-4119-b789-5c0367c6c565</SessionId></LogonSession>`)
-		resp.Header.Set("Content-Type", "application/xml")
-		resp.Header.Set(sessionHeader, "tok")
-		return resp, nil
-	})
-	mt.RegisterResponder("DELETE", mockBase+"/api/logonSessions/15a3fc97-0325-4119-b789-5c0367c6c565",
-		httpmock.NewStringResponder(204, ""))
-}
-
-func TestGetBackupSessionSample(t *testing.T) {
-	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity", "backupjobsession.xml", "application/xml; charset=utf-8")
-	js, err := c.GetBackupJobSession(context.Background(), "urn:veeam:BackupJobSession:A057C2C3-F3BD-4AB4-9FB7-24058CCCB4F6")
-	require.NoError(t, err)
-	assert.Equal(t, UID("urn:veeam:BackupJobSession:a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6"), js.UID)
-	assert.Equal(t, "Backup Job 3@2025-09-24 20:00:09", js.Name)
-	assert.Equal(t, UID("urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e"), js.JobUID)
-	assert.Equal(t, "Backup Job 3", js.JobName)
-	assert.Equal(t, "Backup", js.JobType)
-	assert.Equal(t, time.Date(2025, 9, 24, 20, 0, 9, 607e6, time.UTC), js.CreationTime)
-	assert.Equal(t, time.Date(2025, 9, 24, 20, 2, 54, 717e6, time.UTC), js.EndTime)
-	assert.Equal(t, StateStopped, js.State)
-	assert.True(t, js.State.Finished())
-	assert.Equal(t, ResultSuccess, js.Result)
-	assert.Equal(t, 100, js.Progress)
-	assert.False(t, js.IsRetry)
-	l, ok := js.BackupServerLink()
-	require.True(t, ok)
-	assert.Equal(t, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", l.ID())
-	l, ok = js.JobLink()
-	require.True(t, ok)
-	assert.Equal(t, "2b078668-e45d-4eb3-abb0-275b0d130e7e", l.ID())
-	l, ok = js.TaskSessionsLink()
-	require.True(t, ok)
-	assert.Equal(t, "https://localhost:9398/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", l.Href)
-	l, ok = js.JobRestorePointLink()
-	require.True(t, ok)
-	assert.Equal(t, "a5eed1d4-cf03-4ab5-bc63-deffcfeb728c", l.ID())
-	_, ok = js.AlternateLink()
-	assert.True(t, ok)
-}
-
-func TestGetBackupServerSample(t *testing.T) {
-	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupServers/ce15a8c7-aa49-495e-b05b-ee3398c91018", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
-	s, err := c.GetBackupServer(context.Background(), "ce15a8c7-aa49-495e-b05b-ee3398c91018")
-	require.NoError(t, err)
-	assert.Equal(t, "srv02.tech.local", s.Name)
-	assert.Equal(t, UID("urn:veeam:BackupServer:ce15a8c7-aa49-495e-b05b-ee3398c91018"), s.UID)
-	assert.Equal(t, 9392, s.Port)
-	assert.Equal(t, "8.0", s.Version)
-	assert.Empty(t, s.Description)
-	assert.Len(t, s.Links, 13)
-	l, ok := s.JobsLink()
-	require.True(t, ok)
-	assert.Contains(t, l.Href, "/jobs")
-	_, ok = s.RepositoriesLink()
-	assert.True(t, ok)
-	_, ok = s.AlternateLink()
-	assert.True(t, ok)
-}
-
-func TestGetVMRestorePointSample(t *testing.T) {
-	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/vmRestorePoints/6c958531-3177-4055-b0ce-dc4ef1ce6433", "format=Entity", "vmrestorepoint.xml", "application/xml")
-	p, err := c.GetVMRestorePoint(context.Background(), "6c958531-3177-4055-b0ce-dc4ef1ce6433")
-	require.NoError(t, err)
-	assert.Equal(t, "ubuntu88@2025-10-20 20:04:07", p.Name)
-	assert.Equal(t, "ubuntu88", p.VMDisplayName)
-	assert.Equal(t, "ubuntu88", p.VMName)
-	assert.Equal(t, "Incremental", p.Algorithm)
-	assert.Equal(t, "Increment", p.PointType)
-	assert.Equal(t, "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", p.HierarchyObjRef)
-	assert.Equal(t, time.Date(2025, 10, 20, 20, 4, 7, 267e6, time.UTC), p.CreationTime)
-	l, ok := p.BackupServerLink()
-	require.True(t, ok)
-	assert.Equal(t, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", l.ID())
-	l, ok = p.RestorePointLink()
-	require.True(t, ok)
-	assert.Equal(t, "588d2507-4b4b-4b55-a851-3de77114fbf2", l.ID())
-	l, ok = p.BackupFileLink()
-	require.True(t, ok)
-	assert.Equal(t, "071bd77e-c00c-479a-a378-19c3a0c39c80", l.ID())
-	_, ok = p.AlternateLink()
-	assert.True(t, ok)
-}
-
 func TestRelatedGettersJSONBothCasings(t *testing.T) {
 	const em12 = `{"JobUid":"urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e","JobName":"Backup Job 3","JobType":"Backup","CreationTimeUTC":"2025-09-24T20:00:09.607Z","EndTimeUTC":"2025-09-24T20:02:54.717Z","State":"Stopped","Result":"Warning","Progress":100,"IsRetry":true,"Name":"Backup Job 3@2025-09-24 20:00:09","UID":"urn:veeam:BackupJobSession:a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6","Links":[{"Rel":"Up","Href":"https://localhost:9398/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f","Name":"enterprise01.tech.local","Type":"BackupServerReference"}],"Href":"https://localhost:9398/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6?format=Entity","Type":"BackupJobSession"}`
 	const em13 = `{"jobUid":"urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e","jobName":"Backup Job 3","jobType":"Backup","creationTimeUTC":"2025-09-24T20:00:09.607Z","endTimeUTC":"2025-09-24T20:02:54.717Z","state":"Stopped","result":"Warning","progress":100,"isRetry":true,"name":"Backup Job 3@2025-09-24 20:00:09","uid":"urn:veeam:BackupJobSession:a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6","links":[{"rel":"Up","href":"https://localhost:9398/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f","name":"enterprise01.tech.local","type":"BackupServerReference"}],"href":"https://localhost:9398/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6?format=Entity","type":"BackupJobSession"}`
 	for name, body := range map[string]string{"em12": em12, "em13": em13} {
 		t.Run(name, func(t *testing.T) {
 			c, mt := newMockClient(t, WithFormat(FormatJSON))
-			installLogon(mt)
-			mt.RegisterResponderWithQuery("GET", mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
+			mt.RegisterResponderWithQuery("GET", testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
 				func(r *http.Request) (*http.Response, error) {
 					require.Equal(t, "application/json", r.Header.Get("Accept"))
 					resp := httpmock.NewStringResponse(200, body)
@@ -160,9 +55,8 @@ func TestRelatedGettersRejectBadIDs(t *testing.T) {
 
 func TestGetterRejectsWrongKind(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	// A task session where a job session was asked for.
-	serveFile(t, mt, mockBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "format=Entity", "backuptasksession.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "format=Entity", "backuptasksession.xml", "application/xml")
 	_, err := c.GetBackupJobSession(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
 	require.ErrorIs(t, err, ErrDecode)
 	var de *DecodeError
@@ -170,54 +64,18 @@ func TestGetterRejectsWrongKind(t *testing.T) {
 	assert.Contains(t, de.Resource, "BackupJobSession 0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
 }
 
-func TestListBackupTaskSessions(t *testing.T) {
-	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
-	refs, err := c.ListBackupTaskSessions(context.Background())
-	require.NoError(t, err)
-	require.Len(t, refs, 6)
-	assert.Equal(t, UID("urn:veeam:BackupTaskSession:9c1abbfb-48a2-4042-b2f0-1ac12adecdb6"), refs[0].UID)
-	assert.Equal(t, "9c1abbfb-48a2-4042-b2f0-1ac12adecdb6", refs[0].ID())
-	assert.Equal(t, "VM01@2025-10-19 06:07:13", refs[0].Name)
-	assert.Equal(t, "BackupTaskSessionReference", refs[0].Type)
-	l, ok := refs[0].AlternateLink()
-	require.True(t, ok)
-	assert.Equal(t, "BackupTaskSession", l.Type)
-	l, ok = refs[1].Links.Find(RelUp, TypeBackupJobSessionReference)
-	require.True(t, ok)
-	assert.Equal(t, "672d10c5-3b5c-474b-9550-e16707898b91", l.ID())
-	assert.Equal(t, UID("urn:veeam:BackupTaskSession:28803e33-6366-4604-83d1-2b670a4469f2"), refs[5].UID)
-}
-
-func TestBackupSessionTaskSessionsJSON(t *testing.T) {
-	c, mt := newMockClient(t, WithFormat(FormatJSON))
-	installLogon(mt)
-	mt.RegisterResponder("GET", mockBase+"/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c/taskSessions", func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(200, "\ufeff"+`{"refs":[{"links":[{"rel":"Alternate","href":"https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f?format=Entity","name":"AnT_VM2@2025-10-11 20:06:09","type":"BackupTaskSession"}],"uid":"urn:veeam:BackupTaskSession:88322206-a645-4aa3-9228-028ce51e7c0f","name":"AnT_VM2@2025-10-11 20:06:09","href":"https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f","type":"BackupTaskSessionReference"}]}`)
-		resp.Header.Set("Content-Type", "application/json")
-		return resp, nil
-	})
-	refs, err := c.ListBackupJobSessionTaskSessions(context.Background(), "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c")
-	require.NoError(t, err)
-	require.Len(t, refs, 1)
-	assert.Equal(t, "88322206-a645-4aa3-9228-028ce51e7c0f", refs[0].ID())
-	assert.Equal(t, "BackupTaskSessionReference", refs[0].Type)
-}
-
 // TestFollowLinkStaysOnConfiguredHost proves that a link naming another host
 // is fetched from the configured host, and that nothing reaches the other
 // host.
 func TestFollowLinkStaysOnConfiguredHost(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	foreignHits := 0
 	mt.RegisterResponder("GET", `=~^https://evil\.example`, func(r *http.Request) (*http.Response, error) {
 		foreignHits++
 		return httpmock.NewStringResponse(500, "must not be called"), nil
 	})
 	var gotToken string
-	mt.RegisterResponderWithQuery("GET", mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
+	mt.RegisterResponderWithQuery("GET", testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6", "format=Entity",
 		func(r *http.Request) (*http.Response, error) {
 			gotToken = r.Header.Get(sessionHeader)
 			body, _ := os.ReadFile("testdata/backupjobsession.xml")
@@ -229,23 +87,22 @@ func TestFollowLinkStaysOnConfiguredHost(t *testing.T) {
 	var js BackupJobSession
 	require.NoError(t, c.FollowLink(context.Background(), l, &js))
 	assert.Equal(t, "Backup Job 3", js.JobName)
-	assert.Equal(t, "tok", gotToken)
+	assert.Equal(t, "tok-1", gotToken)
 	assert.Equal(t, 0, foreignHits)
 	for key, n := range mt.GetCallCountInfo() {
 		if n > 0 {
-			assert.Contains(t, key, mockBase, "request to %s", key)
+			assert.Contains(t, key, testBase, "request to %s", key)
 		}
 	}
 }
 
 func TestFollowLinkTargets(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
-	serveFile(t, mt, mockBase+"/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "format=Entity", "vmrestorepoint.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f", "format=Entity", "backuptasksession.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupTaskSessions/88767486-89d6-4340-92f0-2ad615a8f21b", "", "backuptasksession-ref-v9.xml", "application/xml")
-	serveFile(t, mt, mockBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupServers/a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "format=Entity", "backupserver-resource-doc.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "format=Entity", "vmrestorepoint.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f", "format=Entity", "backuptasksession.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupTaskSessions/88767486-89d6-4340-92f0-2ad615a8f21b", "", "backuptasksession-ref-v9.xml", "application/xml")
+	serveFile(t, mt, testBase+"/api/backupSessions/a057c2c3-f3bd-4ab4-9fb7-24058cccb4f6/taskSessions", "", "entityreferences-backuptasksessions-fixed.xml", "application/xml")
 	ctx := context.Background()
 
 	// A reference link gets format=Entity added.
@@ -255,7 +112,7 @@ func TestFollowLinkTargets(t *testing.T) {
 	// A link that already carries format=Entity keeps it once.
 	var rp VMRestorePoint
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelRelated, Type: TypeVMRestorePoint, Href: "https://localhost:9398/api/vmRestorePoints/a3571c27-a3a9-4ac8-8dfb-71a2336b3218?format=Entity"}, &rp))
-	assert.Equal(t, "Incremental", rp.Algorithm)
+	assert.Equal(t, AlgorithmIncremental, rp.Algorithm)
 	var ts BackupTaskSession
 	require.NoError(t, c.FollowLink(ctx, Link{Rel: RelAlternate, Href: "https://localhost:9398/api/backupTaskSessions/88322206-a645-4aa3-9228-028ce51e7c0f"}, &ts))
 	assert.Equal(t, int64(12884901888), ts.TotalSize)

@@ -2,6 +2,7 @@ package vem
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
@@ -200,6 +202,23 @@ func (em *fakeEM) calls(method, url string) int {
 	return em.mt.GetCallCountInfo()[method+" "+url]
 }
 
+// newMockClient returns a client of a new fakeEM, without retries, and the
+// fakeEM's transport for the test's own responders.
+func newMockClient(t testing.TB, opts ...Option) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	em := newFakeEM(t)
+	return em.client(t, append([]Option{WithRetry(NoRetry)}, opts...)...), em.mt
+}
+
+// serveFile registers a GET responder that answers a testdata file.
+func serveFile(t testing.TB, mt *httpmock.MockTransport, url, query, file, contentType string) {
+	t.Helper()
+	body := readFixture(t, file)
+	mt.RegisterResponderWithQuery(http.MethodGet, url, query, func(*http.Request) (*http.Response, error) {
+		return mockResp(http.StatusOK, contentType, body), nil
+	})
+}
+
 // client returns a client of em with credentials and fast retries; opts
 // come last and override those. It is closed when the test ends.
 func (em *fakeEM) client(t testing.TB, opts ...Option) *Client {
@@ -334,4 +353,32 @@ func acceptFor(f Format) string {
 		return "application/json"
 	}
 	return "application/xml"
+}
+
+// camel lowers the first letter of every key, as EM 13 does.
+func camel(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, val := range x {
+			r := []rune(k)
+			r[0] = unicode.ToLower(r[0])
+			out[string(r)] = camel(val)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = camel(x[i])
+		}
+		return x
+	}
+	return v
+}
+
+// mustJSON marshals v for a mocked JSON body.
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }

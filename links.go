@@ -70,3 +70,12 @@ func (ls Links) FindAll(rel, typ string) Links {
 	}
 	return out
 }
+
+// linkPath returns the path of an Href, "" when it does not parse.
+func linkPath(href string) string {
+	u, err := url.Parse(href)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}

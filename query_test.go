@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,14 +12,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"unicode"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vemkit/vem/internal/em"
 )
-
-const mockBase = "https://em.example:9398"
 
 // pageServer is an httpmock-backed query service over n generated task
 // sessions, in XML or in EM 12 / EM 13 JSON.
@@ -55,29 +54,9 @@ func (ps *pageServer) entityJSON(i int) map[string]any {
 	}
 }
 
-// camel lowers the first letter of every key, as EM 13 does.
-func camel(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, val := range x {
-			r := []rune(k)
-			r[0] = unicode.ToLower(r[0])
-			out[string(r)] = camel(val)
-		}
-		return out
-	case []any:
-		for i := range x {
-			x[i] = camel(x[i])
-		}
-		return x
-	}
-	return v
-}
-
 func (ps *pageServer) install(t *testing.T, mt *httpmock.MockTransport) {
 	t.Helper()
-	mt.RegisterResponder("POST", mockBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("POST", testBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
 		ps.logons.Add(1)
 		tok := ps.token.Add(1)
 		resp := httpmock.NewStringResponse(201, `<LogonSession xmlns="http://www.veeam.com/ent/v1.0"><SessionId>15a3fc97-0325-4119-b789-5c0367c6c565</SessionId></LogonSession>`)
@@ -85,7 +64,7 @@ func (ps *pageServer) install(t *testing.T, mt *httpmock.MockTransport) {
 		resp.Header.Set(sessionHeader, "tok"+strconv.Itoa(int(tok)))
 		return resp, nil
 	})
-	mt.RegisterResponder("GET", `=~^`+mockBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
 		ps.requests.Add(1)
 		q := r.URL.Query()
 		if q.Get("type") != "BackupTaskSession" || q.Get("format") != "Entities" {
@@ -146,15 +125,6 @@ func (ps *pageServer) install(t *testing.T, mt *httpmock.MockTransport) {
 		}
 		return resp, nil
 	})
-}
-
-func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTransport) {
-	t.Helper()
-	mt := httpmock.NewMockTransport()
-	c, err := New(mockBase, append([]Option{WithHTTPClient(&http.Client{Transport: mt}), WithCredentials("user", "secret-pass"), WithRetry(NoRetry)}, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
-	return c, mt
 }
 
 func collect(t *testing.T, c *Client, q Query) ([]*BackupTaskSession, []error) {
@@ -271,7 +241,7 @@ func TestQueryRelogonMidQuery(t *testing.T) {
 
 func TestQueryInvalidSendsNothing(t *testing.T) {
 	c, mt := newMockClient(t)
-	_, errs := collect(t, c, Query{Filter: Eq("TotalSize", 1.5)})
+	_, errs := collect(t, c, Query{Filter: Eq("TotalSize", math.NaN())})
 	require.Len(t, errs, 1)
 	assert.Equal(t, 0, mt.GetTotalCallCount())
 }
@@ -281,7 +251,7 @@ func TestQueryRequestURL(t *testing.T) {
 	ps := &pageServer{n: 1, style: "xml"}
 	ps.install(t, mt)
 	var seen []string
-	mt.RegisterResponder("GET", `=~^`+mockBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
 		seen = append(seen, r.URL.RawQuery)
 		resp := httpmock.NewStringResponse(200, `<QueryResult xmlns="http://www.veeam.com/ent/v1.0"/>`)
 		resp.Header.Set("Content-Type", "application/xml")
@@ -315,3 +285,276 @@ func parseQuery(raw string) (map[string]string, error) {
 }
 
 func urlUnescape(s string) (string, error) { return url.PathUnescape(s) }
+
+func FuzzDecodeQueryPage(f *testing.F) {
+	addSeeds(f, "query-backuptasksession.xml", "query-backuptasksession-v12.json")
+	f.Fuzz(func(t *testing.T, body []byte, json bool) {
+		p, err := taskSessions.decodePage(contentType(json), body, 1)
+		if err != nil {
+			return
+		}
+		for _, s := range p.items {
+			if s.UID.Kind() != KindBackupTaskSession {
+				t.Fatalf("accepted a %q UID", s.UID)
+			}
+		}
+	})
+}
+
+// queryType is one queryable type as the generic query tests drive it: an
+// entity generator for XML and JSON, and the typed query to run.
+type queryType struct {
+	typ, collection string
+	xmlItem         func(i int) string
+	jsonItem        func(i int) map[string]any
+	run             func(c *Client, q Query) ([]string, error) // UIDs in order
+}
+
+func uidOf(kind string, i int) string {
+	return fmt.Sprintf("urn:veeam:%s:%08d-0000-4000-8000-%012d", kind, i, i)
+}
+
+func collectUIDs[T any](seq func(yield func(*T, error) bool), uid func(*T) UID) ([]string, error) {
+	var out []string
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, string(uid(v)))
+	}
+	return out, nil
+}
+
+func queryTypes() []queryType {
+	simple := func(kind string, extraXML string, extraJSON map[string]any) (func(int) string, func(int) map[string]any) {
+		return func(i int) string {
+				return fmt.Sprintf(`<%[1]s Type="%[1]s" UID="%[2]s" Name="n%[3]d" Href="https://localhost:9398/api/x/%[3]d"><Links/>%[4]s</%[1]s>`, kind, uidOf(kind, i), i, extraXML)
+			}, func(i int) map[string]any {
+				m := map[string]any{"Type": kind, "UID": uidOf(kind, i), "Name": fmt.Sprintf("n%d", i), "Href": fmt.Sprintf("https://localhost:9398/api/x/%d", i), "Links": []any{}}
+				for k, v := range extraJSON {
+					m[k] = v
+				}
+				return m
+			}
+	}
+	var out []queryType
+	x, j := simple("BackupJobSession", "<JobName>J</JobName><IsRetry>true</IsRetry><State>Stopped</State>", map[string]any{"IsRetry": true, "JobName": "J", "FailureMessage": nil, "State": "Stopped"})
+	out = append(out, queryType{"BackupJobSession", "BackupJobSessions", x, j, func(c *Client, q Query) ([]string, error) {
+		return collectUIDs(c.QueryBackupJobSessions(context.Background(), q), func(s *BackupJobSession) UID { return s.UID })
+	}})
+	x, j = simple("VmRestorePoint", "<CreationTimeUTC>2025-10-20T20:04:07.267Z</CreationTimeUTC><Algorithm>Incremental</Algorithm>", map[string]any{"CreationTimeUTC": "2025-10-20T20:04:07.267Z", "Algorithm": "Incremental"})
+	out = append(out, queryType{"VmRestorePoint", "VmRestorePoints", x, j, func(c *Client, q Query) ([]string, error) {
+		return collectUIDs(c.QueryVMRestorePoints(context.Background(), q), func(p *VMRestorePoint) UID { return p.UID })
+	}})
+	x, j = simple("Job", "<JobType>Backup</JobType><Platform>VMware</Platform><ScheduleEnabled>true</ScheduleEnabled>", map[string]any{"JobType": "Backup", "Platform": "VMware", "ScheduleEnabled": true, "NextRun": nil})
+	out = append(out, queryType{"Job", "Jobs", x, j, func(c *Client, q Query) ([]string, error) {
+		return collectUIDs(c.QueryJobs(context.Background(), q), func(j *Job) UID { return j.UID })
+	}})
+	x, j = simple("BackupTaskSession", "<State>Completed</State>", map[string]any{"State": "Completed"})
+	out = append(out, queryType{"BackupTaskSession", "BackupTaskSessions", x, j, func(c *Client, q Query) ([]string, error) {
+		return collectUIDs(c.QueryBackupTaskSessions(context.Background(), q), func(s *BackupTaskSession) UID { return s.UID })
+	}})
+	return out
+}
+
+// serveQuery answers the query service for one type with n objects in pages,
+// in XML or EM 12 / EM 13 JSON (with EM's null collections beside the one
+// that holds the page). It records the pages asked for.
+func serveQuery(t *testing.T, mt *httpmock.MockTransport, qt queryType, n int, style string) *[]int {
+	var mu sync.Mutex
+	pages := &[]int{}
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
+		q := r.URL.Query()
+		if q.Get("type") != qt.typ || q.Get("format") != "Entities" {
+			return mockResp(400, ctXML, []byte(`<Error Message="bad type" StatusCode="400" xmlns="http://www.veeam.com/ent/v1.0"/>`)), nil
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		size, _ := strconv.Atoi(q.Get("pageSize"))
+		mu.Lock()
+		*pages = append(*pages, page)
+		mu.Unlock()
+		count := max(1, (n+size-1)/size)
+		lo, hi := min((page-1)*size, n), min(page*size, n)
+		if style == "xml" {
+			var b strings.Builder
+			b.WriteString(`<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Entities><Jobs/><` + qt.collection + `>`)
+			for i := lo; i < hi; i++ {
+				b.WriteString(qt.xmlItem(i))
+			}
+			fmt.Fprintf(&b, `</%s><RestoreSessions/></Entities><PagingInfo PagesCount="%d" PageSize="%d" PageNum="%d"/></QueryResult>`, qt.collection, count, size, page)
+			return mockResp(200, ctXML, []byte(b.String())), nil
+		}
+		items := []any{}
+		for i := lo; i < hi; i++ {
+			items = append(items, qt.jsonItem(i))
+		}
+		ents := map[string]any{"Jobs": nil, "BackupJobSessions": nil, "VmRestorePoints": nil, "RestoreSessions": nil}
+		ents[qt.collection] = map[string]any{qt.collection: items}
+		var doc any = map[string]any{"Refs": nil, "Entities": ents, "PagingInfo": map[string]any{"PageNum": page, "PageSize": size, "PagesCount": count, "Links": nil}}
+		if style == "em13" {
+			doc = camel(doc)
+		}
+		return mockResp(200, ctJSON, mustJSON(t, doc)), nil
+	})
+	return pages
+}
+
+// One pager serves every queryable type: each reads every page, in order,
+// in XML and both JSON casings, at any concurrency.
+func TestQueryEveryType(t *testing.T) {
+	for _, qt := range queryTypes() {
+		for _, style := range []string{"xml", "em12", "em13"} {
+			for _, conc := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%s/conc=%d", qt.typ, style, conc), func(t *testing.T) {
+					c, mt := newMockClient(t)
+					pages := serveQuery(t, mt, qt, 25, style)
+					got, err := qt.run(c, Query{PageSize: 10, Concurrency: conc, Filter: Eq("Name", "x y"), SortDesc: "Name"})
+					require.NoError(t, err)
+					want := make([]string, 25)
+					for i := range want {
+						want[i] = uidOf(qt.typ, i)
+					}
+					assert.Equal(t, want, got)
+					assert.ElementsMatch(t, []int{1, 2, 3}, *pages)
+				})
+			}
+		}
+	}
+}
+
+// A page that holds another collection than the one asked for is a
+// *DecodeError, never an empty result.
+func TestQueryWrongCollectionIsDecodeError(t *testing.T) {
+	types := queryTypes()
+	for i, qt := range types {
+		served := types[(i+1)%len(types)]
+		served.typ = qt.typ // the server answers the query, with the wrong collection
+		for _, style := range []string{"xml", "em12", "em13"} {
+			t.Run(qt.typ+"/"+style, func(t *testing.T) {
+				c, mt := newMockClient(t)
+				serveQuery(t, mt, served, 3, style)
+				got, err := qt.run(c, Query{PageSize: 10})
+				assert.Empty(t, got)
+				var de *DecodeError
+				require.ErrorAs(t, err, &de)
+				assert.ErrorIs(t, err, ErrDecode)
+			})
+		}
+	}
+}
+
+// A server that announces far more pages than it has cannot keep the pager
+// going: it stops at the first empty page and at the smallest page count
+// any page gave.
+func TestQueryServerLiesAboutPagesCount(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		counts    func(page int) int // PagesCount the page announces
+		items     func(page int) int // objects on the page
+		wantItems int
+		maxPages  int
+	}{
+		{"huge count, empty later pages", func(int) int { return 1 << 30 }, func(p int) int { return map[bool]int{true: 2, false: 0}[p <= 3] }, 6, 4 + 3},
+		{"count shrinks", func(p int) int { return map[bool]int{true: 1000, false: 3}[p == 1] }, func(int) int { return 2 }, 6, 3 + 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			var requests atomic.Int32
+			mt.RegisterResponder("GET", `=~^`+testBase+`/api/query\?`, func(r *http.Request) (*http.Response, error) {
+				requests.Add(1)
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				var b strings.Builder
+				b.WriteString(`<QueryResult xmlns="http://www.veeam.com/ent/v1.0"><Entities><Jobs>`)
+				for i := 0; i < tt.items(page); i++ {
+					fmt.Fprintf(&b, `<Job Type="Job" UID="%s" Name="j"/>`, uidOf("Job", page*100+i))
+				}
+				fmt.Fprintf(&b, `</Jobs></Entities><PagingInfo PagesCount="%d" PageSize="2" PageNum="%d"/></QueryResult>`, tt.counts(page), page)
+				return mockResp(200, ctXML, []byte(b.String())), nil
+			})
+			n := 0
+			for _, err := range c.QueryJobs(context.Background(), Query{PageSize: 2, Concurrency: 4}) {
+				require.NoError(t, err)
+				n++
+			}
+			assert.Equal(t, tt.wantItems, n)
+			assert.LessOrEqual(t, int(requests.Load()), tt.maxPages, "requests stay bounded")
+		})
+	}
+}
+
+// QueryRaw passes each page on untouched, with the typed queries' pager.
+func TestQueryRaw(t *testing.T) {
+	qt := queryTypes()[0]
+	for _, style := range []string{"xml", "em12"} {
+		t.Run(style, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			pages := serveQuery(t, mt, qt, 25, style)
+			f := map[string]Format{"xml": FormatXML, "em12": FormatJSON}[style]
+			var got []int
+			for p, err := range c.QueryRaw(context.Background(), qt.typ, "Entities", Query{PageSize: 10, Concurrency: 2}, f) {
+				require.NoError(t, err)
+				got = append(got, p.Page)
+				assert.Equal(t, 3, p.PagesCount)
+				assert.Equal(t, map[int]int{1: 10, 2: 10, 3: 5}[p.Page], p.Items)
+				assert.Contains(t, string(p.Body), uidOf(qt.typ, (p.Page-1)*10))
+				assert.Contains(t, p.ContentType, map[string]string{"xml": "xml", "em12": "json"}[style])
+			}
+			assert.Equal(t, []int{1, 2, 3}, got)
+			assert.ElementsMatch(t, []int{1, 2, 3}, *pages)
+		})
+	}
+	c, mt := newMockClient(t)
+	for _, err := range c.QueryRaw(context.Background(), "Bad Type", "", Query{}, "") {
+		assert.Error(t, err)
+	}
+	for _, err := range c.QueryRaw(context.Background(), "Job", "", Query{}, "yaml") {
+		assert.Error(t, err)
+	}
+	assert.Zero(t, mt.GetTotalCallCount())
+}
+
+// The query field constants of every resource are exactly the fields EM
+// documents for its query type, in EM's spelling.
+func TestQueryFieldConstantsMatchEM(t *testing.T) {
+	tests := []struct {
+		qt     em.QueryType
+		fields []Field
+	}{
+		{em.BackupTaskSessionQuery(), []Field{TaskSessionFieldUID, TaskSessionFieldName, TaskSessionFieldCreationTime, TaskSessionFieldEndTime,
+			TaskSessionFieldState, TaskSessionFieldResult, TaskSessionFieldReason, TaskSessionFieldTotalSize, TaskSessionFieldJobSessionUID,
+			TaskSessionFieldJobUID, TaskSessionFieldJobName, TaskSessionFieldBackupServerUID, TaskSessionFieldBackupServerName, TaskSessionFieldVMDisplayName}},
+		{em.BackupJobSessionQuery(), []Field{JobSessionFieldUID, JobSessionFieldName, JobSessionFieldJobType, JobSessionFieldJobUID, JobSessionFieldJobName,
+			JobSessionFieldCreationTime, JobSessionFieldEndTime, JobSessionFieldState, JobSessionFieldResult, JobSessionFieldIsRetry,
+			JobSessionFieldBackupServerUID, JobSessionFieldBackupServerName}},
+		{em.VMRestorePointQuery(), []Field{VMRestorePointFieldUID, VMRestorePointFieldName, VMRestorePointFieldCreationTime, VMRestorePointFieldType,
+			VMRestorePointFieldAlgorithm, VMRestorePointFieldRestorePointID, VMRestorePointFieldRestorePointName, VMRestorePointFieldVMDisplayName,
+			VMRestorePointFieldBackupServerUID, VMRestorePointFieldBackupServerName}},
+		{em.JobQuery(), []Field{JobFieldUID, JobFieldName, JobFieldDescription, JobFieldNextRun, JobFieldJobType, JobFieldPlatform,
+			JobFieldScheduleConfigured, JobFieldScheduleEnabled, JobFieldBackupServerUID, JobFieldBackupServerName}},
+	}
+	for _, tt := range tests {
+		names := make([]string, len(tt.fields))
+		for i, f := range tt.fields {
+			names[i] = string(f)
+		}
+		assert.Equal(t, tt.qt.FieldNames(), names, tt.qt.Name)
+	}
+	assert.Equal(t, em.BackupTaskSessionQuery(), taskSessions.query)
+	assert.Equal(t, em.BackupJobSessionQuery(), jobSessions.query)
+	assert.Equal(t, em.VMRestorePointQuery(), vmRestorePoints.query)
+	assert.Equal(t, em.JobQuery(), jobs.query)
+}
+
+func TestQueryEncode(t *testing.T) {
+	s, err := Query{Filter: Eq(JobFieldName, "Fileserver Backup"), SortAsc: JobFieldName, PageSize: 5}.Encode("Job", "Entities", 2)
+	require.NoError(t, err)
+	assert.Equal(t, "type=Job&format=Entities&filter=Name%3D%3D%22Fileserver%20Backup%22&sortAsc=Name&pageSize=5&page=2", s)
+	for _, bad := range []struct {
+		q    Query
+		typ  string
+		page int
+	}{{Query{}, "Job", 0}, {Query{}, "a b", 1}, {Query{PageSize: -1}, "Job", 1}, {Query{Filter: Eq("Name", struct{}{})}, "Job", 1}} {
+		_, err := bad.q.Encode(bad.typ, "", bad.page)
+		assert.Error(t, err, "%+v", bad)
+	}
+}

@@ -22,7 +22,7 @@ func TestRenewAgainWhenTheFreshSessionWorkedAndExpired(t *testing.T) {
 	var logons atomic.Int32
 	tok2Issued := make(chan struct{})
 	bDone := make(chan struct{})
-	mt.RegisterResponder("POST", mockBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("POST", testBase+"/api/sessionMngr/?v=latest", func(r *http.Request) (*http.Response, error) {
 		n := logons.Add(1)
 		if n == 2 {
 			close(tok2Issued)
@@ -35,7 +35,7 @@ func TestRenewAgainWhenTheFreshSessionWorkedAndExpired(t *testing.T) {
 	var mu sync.Mutex
 	expired := map[string]bool{"tok-1": true}
 	entity := string(mustRead("testdata/backuptasksession.xml"))
-	mt.RegisterResponder("GET", `=~^`+mockBase+`/api/backupTaskSessions/`, func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/backupTaskSessions/`, func(r *http.Request) (*http.Response, error) {
 		tok := r.Header.Get(sessionHeader)
 		isA := strings.Contains(r.URL.Path, seedID)
 		if isA && tok == "tok-2" {

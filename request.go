@@ -311,26 +311,3 @@ func newAPIError(r *request, resp *response, rd redactor) *APIError {
 	e.Snippet = snippet(body, rd)
 	return e
 }
-
-// getEntity reads path?format=Entity and decodes it into a *T through its
-// wire type W.
-func getEntity[T any, W any, PW interface {
-	*W
-	toPublic() (*T, error)
-}](ctx context.Context, c *Client, path, resource string) (*T, error) {
-	var out *T
-	_, err := c.do(ctx, &request{method: http.MethodGet, path: path, rawQuery: "format=Entity", resource: resource},
-		func(ct string, body []byte) error {
-			var w W
-			if err := decodeWire(ct, body, &w); err != nil {
-				return err
-			}
-			var err error
-			out, err = PW(&w).toPublic()
-			return err
-		})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}

@@ -51,9 +51,9 @@ func (c *Client) NewResolver(concurrency int) *Resolver {
 	return &Resolver{c: c, sem: make(chan struct{}, concurrency), entries: map[string]*resolveEntry{}}
 }
 
-// BackupSession returns the job session with the given ID (see
+// BackupJobSession returns the job session with the given ID (see
 // Client.GetBackupJobSession), reading it only once.
-func (r *Resolver) BackupSession(ctx context.Context, id string) (*BackupJobSession, error) {
+func (r *Resolver) BackupJobSession(ctx context.Context, id string) (*BackupJobSession, error) {
 	return resolve(ctx, r, KindBackupJobSession, id, r.c.GetBackupJobSession)
 }
 
@@ -69,36 +69,42 @@ func (r *Resolver) VMRestorePoint(ctx context.Context, id string) (*VMRestorePoi
 	return resolve(ctx, r, KindVMRestorePoint, id, r.c.GetVMRestorePoint)
 }
 
-// JobSessionOf returns the job session of a task session, from its
-// JobSessionUID or, failing that, its job session link.
+// Job returns the job with the given ID (see Client.GetJob), reading it
+// only once.
+func (r *Resolver) Job(ctx context.Context, id string) (*Job, error) {
+	return resolve(ctx, r, KindJob, id, r.c.GetJob)
+}
+
+// JobSessionOf returns the job session of a task session, found by its
+// JobSessionID (its JobSessionUID or, failing that, its job session link).
 func (r *Resolver) JobSessionOf(ctx context.Context, ts *BackupTaskSession) (*BackupJobSession, error) {
-	id := string(ts.JobSessionUID)
+	id := ts.JobSessionID()
 	if id == "" {
-		l, ok := ts.JobSessionLink()
-		if !ok {
-			return nil, fmt.Errorf("vem: task session %s has no job session", ts.UID)
-		}
-		id = l.ID()
+		return nil, fmt.Errorf("vem: task session %s names no job session (no JobSessionUid, no job session link)", ts.UID)
 	}
-	return r.BackupSession(ctx, id)
+	return r.BackupJobSession(ctx, id)
 }
 
 // JobSessions resolves the job sessions of many task sessions at once, each
 // distinct one read once, with the Resolver's concurrency. The map is keyed
-// by job session UID as found in the tasks' JobSessionUID. It stops at the
-// first error.
-func (r *Resolver) JobSessions(ctx context.Context, tasks []*BackupTaskSession) (map[UID]*BackupJobSession, error) {
+// by the job session's GUID, the task's JobSessionID(), so that a task that
+// names its job session only by link is found as well. It stops at the
+// first error; a task that names no job session at all is an error.
+func (r *Resolver) JobSessions(ctx context.Context, tasks []*BackupTaskSession) (map[string]*BackupJobSession, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
-		out      = map[UID]*BackupJobSession{}
+		out      = map[string]*BackupJobSession{}
 		firstErr error
 	)
-	seen := map[UID]bool{}
+	seen := map[string]bool{}
 	for _, ts := range tasks {
-		key := ts.JobSessionUID
+		key := ts.JobSessionID()
+		if key == "" {
+			return nil, fmt.Errorf("vem: task session %s names no job session (no JobSessionUid, no job session link)", ts.UID)
+		}
 		if seen[key] {
 			continue
 		}
@@ -106,7 +112,7 @@ func (r *Resolver) JobSessions(ctx context.Context, tasks []*BackupTaskSession) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			js, err := r.JobSessionOf(ctx, ts)
+			js, err := r.BackupJobSession(ctx, key)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {

@@ -25,7 +25,7 @@ func installJobSessions(mt *httpmock.MockTransport, n int, fail map[string]bool)
 	var inFlight atomic.Int32
 	var mu sync.Mutex
 	failed := map[string]bool{}
-	mt.RegisterResponder("GET", `=~^`+mockBase+`/api/backupSessions/`, func(r *http.Request) (*http.Response, error) {
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/backupSessions/`, func(r *http.Request) (*http.Response, error) {
 		requests.Add(1)
 		cur := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -55,7 +55,6 @@ func installJobSessions(mt *httpmock.MockTransport, n int, fail map[string]bool)
 
 func TestResolverSharesReads(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	requests, maxInFlight := installJobSessions(mt, 20, nil)
 	tasks := make([]*BackupTaskSession, 1000)
 	for i := range tasks {
@@ -85,24 +84,50 @@ func TestResolverSharesReads(t *testing.T) {
 	m, err := r2.JobSessions(context.Background(), tasks)
 	require.NoError(t, err)
 	assert.Len(t, m, 20)
-	assert.Equal(t, "Job "+jobGUID(7), m[UID("urn:veeam:BackupJobSession:"+jobGUID(7))].JobName)
+	assert.Equal(t, "Job "+jobGUID(7), m[jobGUID(7)].JobName)
 	assert.Equal(t, int32(40), requests.Load())
 	assert.LessOrEqual(t, maxInFlight.Load(), int32(4))
 
 	// Cached for the resolver's lifetime.
-	_, err = r2.BackupSession(context.Background(), jobGUID(3))
+	_, err = r2.BackupJobSession(context.Background(), jobGUID(3))
 	require.NoError(t, err)
 	assert.Equal(t, int32(40), requests.Load())
 }
 
+// Tasks that name their job session only by link are resolved under that
+// job session's GUID, not collapsed under one empty key; a task that names
+// no job session is an error, not a silent gap.
+func TestResolverJobSessionsByLink(t *testing.T) {
+	c, mt := newMockClient(t)
+	requests, _ := installJobSessions(mt, 3, nil)
+	byLink := func(i, j int) *BackupTaskSession {
+		return &BackupTaskSession{UID: UID("urn:veeam:BackupTaskSession:" + taskGUID(i)), Links: Links{{
+			Rel: RelUp, Type: TypeBackupJobSessionReference, Href: testBase + "/api/backupSessions/" + jobGUID(j),
+		}}}
+	}
+	tasks := []*BackupTaskSession{byLink(0, 0), byLink(1, 1), byLink(2, 1), byLink(3, 2),
+		{UID: UID("urn:veeam:BackupTaskSession:" + taskGUID(4)), JobSessionUID: UID("urn:veeam:BackupJobSession:" + strings.ToUpper(jobGUID(2)))}}
+	m, err := c.NewResolver(2).JobSessions(context.Background(), tasks)
+	require.NoError(t, err)
+	require.Len(t, m, 3)
+	for _, ts := range tasks {
+		js := m[ts.JobSessionID()]
+		require.NotNil(t, js, ts.UID)
+		assert.Equal(t, ts.JobSessionID(), js.UID.ID())
+	}
+	assert.Equal(t, int32(3), requests.Load(), "one request per distinct job session")
+
+	_, err = c.NewResolver(2).JobSessions(context.Background(), append(tasks, &BackupTaskSession{UID: "urn:veeam:BackupTaskSession:" + UID(taskGUID(9))}))
+	require.ErrorContains(t, err, "names no job session")
+}
+
 func TestResolverDoesNotCacheFailures(t *testing.T) {
 	c, mt := newMockClient(t)
-	installLogon(mt)
 	requests, _ := installJobSessions(mt, 1, map[string]bool{jobGUID(0): true})
 	r := c.NewResolver(0)
-	_, err := r.BackupSession(context.Background(), jobGUID(0))
+	_, err := r.BackupJobSession(context.Background(), jobGUID(0))
 	require.Error(t, err)
-	js, err := r.BackupSession(context.Background(), jobGUID(0))
+	js, err := r.BackupJobSession(context.Background(), jobGUID(0))
 	require.NoError(t, err)
 	assert.Equal(t, "Job "+jobGUID(0), js.JobName)
 	assert.Equal(t, int32(2), requests.Load())
@@ -122,7 +147,7 @@ func TestResolverSharesAFailureWithItsWaiters(t *testing.T) {
 	serve := func(t *testing.T, mt *httpmock.MockTransport, hang func(n int32) bool) (*atomic.Int32, chan struct{}) {
 		var requests atomic.Int32
 		entered := make(chan struct{}, 100)
-		mt.RegisterResponder("GET", mockBase+"/api/backupSessions/"+id, func(r *http.Request) (*http.Response, error) {
+		mt.RegisterResponder("GET", testBase+"/api/backupSessions/"+id, func(r *http.Request) (*http.Response, error) {
 			n := requests.Add(1)
 			entered <- struct{}{}
 			if hang(n) {
@@ -137,14 +162,13 @@ func TestResolverSharesAFailureWithItsWaiters(t *testing.T) {
 	t.Run("the read times out: one request, one shared failure", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newMockClient(t, WithTimeout(300*time.Millisecond))
-		installLogon(mt)
 		requests, entered := serve(t, mt, func(int32) bool { return true })
 		r := c.NewResolver(0)
 		errs := make(chan error, 20)
-		go func() { _, err := r.BackupSession(context.Background(), id); errs <- err }()
+		go func() { _, err := r.BackupJobSession(context.Background(), id); errs <- err }()
 		<-entered
 		for range 19 {
-			go func() { _, err := r.BackupSession(context.Background(), id); errs <- err }()
+			go func() { _, err := r.BackupJobSession(context.Background(), id); errs <- err }()
 		}
 		for range 20 {
 			err := <-errs
@@ -156,16 +180,15 @@ func TestResolverSharesAFailureWithItsWaiters(t *testing.T) {
 	t.Run("the reading caller gives up: a waiter reads again", func(t *testing.T) {
 		t.Parallel()
 		c, mt := newMockClient(t)
-		installLogon(mt)
 		requests, entered := serve(t, mt, func(n int32) bool { return n == 1 })
 		r := c.NewResolver(0)
 		ctx, cancel := context.WithCancel(context.Background())
 		first := make(chan error, 1)
-		go func() { _, err := r.BackupSession(ctx, id); first <- err }()
+		go func() { _, err := r.BackupJobSession(ctx, id); first <- err }()
 		<-entered
 		second := make(chan *BackupJobSession, 1)
 		go func() {
-			js, err := r.BackupSession(context.Background(), id)
+			js, err := r.BackupJobSession(context.Background(), id)
 			assert.NoError(t, err)
 			second <- js
 		}()

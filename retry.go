@@ -2,8 +2,6 @@ package vem
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // RetryPolicy says how the client retries idempotent requests (GET, and
@@ -141,14 +141,4 @@ func retryableTransportError(err error) bool {
 	return errors.As(err, &oe)
 }
 
-func isCertificateError(err error) bool {
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		invalid          x509.CertificateInvalidError
-		hostname         x509.HostnameError
-		verification     *tls.CertificateVerificationError
-		record           tls.RecordHeaderError
-	)
-	return errors.As(err, &unknownAuthority) || errors.As(err, &invalid) ||
-		errors.As(err, &hostname) || errors.As(err, &verification) || errors.As(err, &record)
-}
+func isCertificateError(err error) bool { return em.IsTLSError(err) }

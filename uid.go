@@ -3,6 +3,8 @@ package vem
 import (
 	"fmt"
 	"strings"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // UID is an Enterprise Manager unique identifier such as
@@ -10,8 +12,6 @@ import (
 // Its parts are a fixed "urn:veeam:" prefix, the kind of object and the
 // object's GUID, which is the {ID} used in resource paths.
 type UID string
-
-const uidPrefix = "urn:veeam:"
 
 // Kind returns the kind of object the UID names, for example
 // "BackupTaskSession", or "" when u is not a well-formed Veeam UID.
@@ -36,43 +36,11 @@ func (u UID) ID() string {
 // String returns the UID as written by Enterprise Manager.
 func (u UID) String() string { return string(u) }
 
-func (u UID) split() (kind, id string, ok bool) {
-	s := string(u)
-	if len(s) < len(uidPrefix) || !strings.EqualFold(s[:len(uidPrefix)], uidPrefix) {
-		return "", "", false
-	}
-	kind, id, ok = strings.Cut(s[len(uidPrefix):], ":")
-	if !ok || kind == "" || id == "" || strings.Contains(id, ":") {
-		return "", "", false
-	}
-	return kind, id, true
-}
+func (u UID) split() (kind, id string, ok bool) { return em.SplitUID(string(u)) }
 
 // isGUID reports whether s is a GUID in its canonical 8-4-4-4-12 form,
 // in any letter case.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHex(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
+func isGUID(s string) bool { return em.IsGUID(s) }
 
 // ParseID accepts what the getters accept for an object of the given kind:
 // a bare GUID in any letter case, or a full UID of that kind

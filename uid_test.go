@@ -1,6 +1,7 @@
 package vem
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -144,4 +145,41 @@ func TestLinksFind(t *testing.T) {
 	assert.Equal(t, ls[:2], ups)
 	assert.Len(t, ls.FindAll("Up", "BackupServerReference"), 1)
 	assert.Empty(t, ls.FindAll("Down", ""))
+}
+
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{
+		seedGUID, strings.ToUpper(seedGUID), seedUID, "urn:veeam:BackupJobSession:" + seedGUID,
+		"", "..", "/", "?", " " + seedGUID, seedGUID + "x", "urn:veeam:BackupTaskSession:", "urn:veeam::",
+		"urn:veeam:BackupTaskSession:" + seedGUID + ":x", "{" + seedGUID + "}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		guid, err := ParseID(KindBackupTaskSession, id)
+		if err != nil {
+			if guid != "" {
+				t.Fatal("a GUID with an error")
+			}
+			if !errors.Is(err, ErrInvalidID) {
+				t.Fatalf("error %v does not match ErrInvalidID", err)
+			}
+			return
+		}
+		if !isGUID(guid) || guid != strings.ToLower(guid) {
+			t.Fatalf("ParseID(%q) = %q, not a lower-case GUID", id, guid)
+		}
+		if !strings.Contains(strings.ToLower(id), guid) {
+			t.Fatalf("ParseID(%q) = %q, not taken from the input", id, guid)
+		}
+		// Only safe path characters come out.
+		if strings.ContainsAny(guid, "/?#%. ") {
+			t.Fatalf("unsafe GUID %q", guid)
+		}
+		// The result round-trips through a UID.
+		again, err := ParseID(KindBackupTaskSession, "urn:veeam:BackupTaskSession:"+guid)
+		if err != nil || again != guid {
+			t.Fatalf("round trip of %q: %q, %v", guid, again, err)
+		}
+	})
 }

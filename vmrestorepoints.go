@@ -2,8 +2,23 @@ package vem
 
 import (
 	"context"
-	"encoding/xml"
+	"iter"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
+)
+
+// KindVMRestorePoint is the kind of a VM restore point in UIDs and entity
+// Type attributes, and its query-service type.
+const KindVMRestorePoint = em.KindVMRestorePoint
+
+// Link types of VM restore points.
+const (
+	// TypeVMRestorePoint is the type of the Related link from a task
+	// session to the VM restore point it produced.
+	TypeVMRestorePoint = "VmRestorePoint"
+	// TypeBackupFileReference is the type of links to a backup file.
+	TypeBackupFileReference = "BackupFileReference"
 )
 
 // VMRestorePoint is one VM's restore point: the entity representation of
@@ -14,8 +29,8 @@ type VMRestorePoint struct {
 	Href            string
 	VMDisplayName   string
 	VMName          string
-	Algorithm       string    // Full, Incremental, ...
-	PointType       string    // Full, Increment, ...
+	Algorithm       Algorithm // Full, Incremental, ...
+	PointType       PointType // Full, Increment, ...
 	HierarchyObjRef string    // urn:VMware:Vm:<root>.vm-<n>
 	CreationTime    time.Time // UTC; wire name CreationTimeUTC
 	Links           Links
@@ -36,7 +51,7 @@ func (p *VMRestorePoint) RestorePointLink() (Link, bool) {
 // BackupFileLink returns the link to the backup file that stores the restore
 // point (Rel Up, Type BackupFileReference).
 func (p *VMRestorePoint) BackupFileLink() (Link, bool) {
-	return p.Links.Find(RelUp, "BackupFileReference")
+	return p.Links.Find(RelUp, TypeBackupFileReference)
 }
 
 // AlternateLink returns the link to the restore point's reference
@@ -49,40 +64,81 @@ func (p *VMRestorePoint) AlternateLink() (Link, bool) {
 // GET /api/vmRestorePoints/{ID}?format=Entity. id is a GUID, a
 // VmRestorePoint UID, or the ID() of a link to it.
 func (c *Client) GetVMRestorePoint(ctx context.Context, id string) (*VMRestorePoint, error) {
-	guid, err := ParseID(KindVMRestorePoint, id)
-	if err != nil {
-		return nil, err
-	}
-	return getEntity[VMRestorePoint, vmRestorePointWire](ctx, c, "/api/vmRestorePoints/"+guid, KindVMRestorePoint+" "+guid)
+	return vmRestorePoints.get(ctx, c, id)
+}
+
+// QueryVMRestorePoints runs a query-service query for VM restore points
+// (GET /api/query?type=VmRestorePoint&format=Entities) and yields them
+// across every page, in the server's order, as QueryBackupTaskSessions
+// does. Filter and sort on the VMRestorePointField constants.
+func (c *Client) QueryVMRestorePoints(ctx context.Context, q Query) iter.Seq2[*VMRestorePoint, error] {
+	return vmRestorePoints.queryAll(ctx, c, q)
+}
+
+// Query fields of VmRestorePoint, for filters and sorts.
+const (
+	VMRestorePointFieldUID              Field = "UID"
+	VMRestorePointFieldName             Field = "Name"
+	VMRestorePointFieldCreationTime     Field = "CreationTime"
+	VMRestorePointFieldType             Field = "Type" // the PointType
+	VMRestorePointFieldAlgorithm        Field = "Algorithm"
+	VMRestorePointFieldRestorePointID   Field = "RestorePointId"
+	VMRestorePointFieldRestorePointName Field = "RestorePointName"
+	VMRestorePointFieldVMDisplayName    Field = "VmDisplayName"
+	VMRestorePointFieldBackupServerUID  Field = "BackupServerUid"
+	VMRestorePointFieldBackupServerName Field = "BackupServerName"
+)
+
+// Algorithm is the backup method that made a restore point. Values the SDK
+// does not know are kept verbatim.
+type Algorithm string
+
+// Restore point algorithms.
+const (
+	AlgorithmFull                Algorithm = "Full"
+	AlgorithmIncremental         Algorithm = "Incremental"
+	AlgorithmReversedIncremental Algorithm = "ReversedIncremental"
+	AlgorithmSyntheticFull       Algorithm = "SyntheticFull"
+)
+
+// PointType is the type of a restore point. Values the SDK does not know
+// are kept verbatim.
+type PointType string
+
+// Restore point types.
+const (
+	PointTypeFull             PointType = "Full"
+	PointTypeIncrement        PointType = "Increment"
+	PointTypeReverseIncrement PointType = "ReverseIncrement"
+)
+
+var vmRestorePoints = resource[VMRestorePoint, vmRestorePointWire, *vmRestorePointWire]{
+	kind: KindVMRestorePoint, path: "/api/vmRestorePoints", query: em.VMRestorePointQuery(),
+}
+
+var _ entity = (*VMRestorePoint)(nil)
+
+func (p *VMRestorePoint) decodeEntity(ct string, body []byte) error {
+	return vmRestorePoints.decodeInto(ct, body, p)
 }
 
 type vmRestorePointWire struct {
-	XMLName         xml.Name `json:"-"`
-	Type            string   `xml:"Type,attr" json:"Type"`
-	Href            string   `xml:"Href,attr" json:"Href"`
-	Name            string   `xml:"Name,attr" json:"Name"`
-	UID             string   `xml:"UID,attr" json:"UID"`
-	VMDisplayName   string   `xml:"VmDisplayName,attr" json:"VmDisplayName"`
-	Links           Links    `xml:"Links>Link" json:"Links"`
-	CreationTimeUTC string   `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
-	VMName          string   `xml:"VmName" json:"VmName"`
-	Algorithm       string   `xml:"Algorithm" json:"Algorithm"`
-	PointType       string   `xml:"PointType" json:"PointType"`
-	HierarchyObjRef string   `xml:"HierarchyObjRef" json:"HierarchyObjRef"`
+	entityHeader
+	VMDisplayName   string `xml:"VmDisplayName,attr" json:"VmDisplayName"`
+	CreationTimeUTC string `xml:"CreationTimeUTC" json:"CreationTimeUTC"`
+	VMName          string `xml:"VmName" json:"VmName"`
+	Algorithm       string `xml:"Algorithm" json:"Algorithm"`
+	PointType       string `xml:"PointType" json:"PointType"`
+	HierarchyObjRef string `xml:"HierarchyObjRef" json:"HierarchyObjRef"`
 }
 
 func (w *vmRestorePointWire) toPublic() (*VMRestorePoint, error) {
-	if err := checkKind(w.XMLName, w.Type, w.UID, KindVMRestorePoint); err != nil {
-		return nil, err
-	}
-	created, err := parseTime("CreationTimeUTC", w.CreationTimeUTC)
-	if err != nil {
-		return nil, err
-	}
-	return &VMRestorePoint{
+	var t times
+	p := &VMRestorePoint{
 		UID: UID(w.UID), Name: w.Name, Href: w.Href,
 		VMDisplayName: w.VMDisplayName, VMName: w.VMName,
-		Algorithm: w.Algorithm, PointType: w.PointType, HierarchyObjRef: w.HierarchyObjRef,
-		CreationTime: created, Links: w.Links,
-	}, nil
+		Algorithm: Algorithm(w.Algorithm), PointType: PointType(w.PointType), HierarchyObjRef: w.HierarchyObjRef,
+		CreationTime: t.parse("CreationTimeUTC", w.CreationTimeUTC), Links: w.Links,
+	}
+	return p, t.err
 }

@@ -233,7 +233,7 @@ func taskSessionFields(ts *vem.BackupTaskSession, follow bool, rel related) [][2
 		fields = append(fields, [2]string{"Backup server version", dash(s.Version)})
 	}
 	if p := rel.restorePoint; p != nil {
-		fields = append(fields, [2]string{"Restore point", fmt.Sprintf("%s (%s)", dash(p.Name), dash(p.PointType))})
+		fields = append(fields, [2]string{"Restore point", fmt.Sprintf("%s (%s)", dash(p.Name), dash(string(p.PointType)))})
 	} else {
 		fields = append(fields, [2]string{"Restore point", "-"})
 	}
@@ -412,10 +412,10 @@ func queryPath(q vem.Query, page int) string {
 		v.Set("filter", s)
 	}
 	if q.SortAsc != "" {
-		v.Set("sortAsc", q.SortAsc)
+		v.Set("sortAsc", string(q.SortAsc))
 	}
 	if q.SortDesc != "" {
-		v.Set("sortDesc", q.SortDesc)
+		v.Set("sortDesc", string(q.SortDesc))
 	}
 	if q.PageSize > 0 {
 		v.Set("pageSize", strconv.Itoa(q.PageSize))
@@ -459,7 +459,7 @@ func enumFilter(cmd *cobra.Command, flag, field string, known, values []string) 
 		if !ok {
 			return vem.Filter{}, usagef(cmd, "--%s: invalid value %q (want %s)", flag, v, strings.Join(known, ", "))
 		}
-		fs = append(fs, vem.Eq(field, c))
+		fs = append(fs, vem.Eq(vem.Field(field), c))
 	}
 	return vem.Or(fs...), nil
 }
@@ -521,9 +521,9 @@ func (a *app) buildQuery(cmd *cobra.Command, lf *listFlags) (vem.Query, error) {
 			return q, usagef(cmd, "--sort: unknown field %q (want one of %s, '-' in front for descending)", field, strings.Join(queryFields, ", "))
 		}
 		if desc {
-			q.SortDesc = c
+			q.SortDesc = vem.Field(c)
 		} else {
-			q.SortAsc = c
+			q.SortAsc = vem.Field(c)
 		}
 	}
 	switch {
