@@ -35,10 +35,13 @@ type session struct {
 	log          *slog.Logger
 	// keepAlive is started with the first session; nil when not configured.
 	keepAlive *keepAlive
-	// life is cancelled by stop: it ends a logon still in flight, which
+	// life is cancelled by close: it ends a logon still in flight, which
 	// runs detached from the context of the call that started it.
 	life     context.Context
 	lifeStop context.CancelFunc
+	// closing is closed when Close begins: no logon may start, and callers
+	// stop waiting for the one in flight.
+	closing <-chan struct{}
 
 	mu        sync.Mutex
 	token     string
@@ -48,7 +51,6 @@ type session struct {
 	// token cause one new logon, not one each.
 	gen      uint64
 	borrowed bool // the token came from WithSessionID
-	closed   bool // Close has begun: no logon may start
 	inflight *logonCall
 	last     time.Time // when the session was last used
 
@@ -63,9 +65,10 @@ type logonCall struct {
 }
 
 // newSession returns the session state of a client. logon is nil without
-// credentials; token is a borrowed session token, or "".
-func newSession(logon func(context.Context) (string, string, error), logonTimeout time.Duration, log *slog.Logger, token string) *session {
-	s := &session{logon: logon, logonTimeout: logonTimeout, log: log}
+// credentials; token is a borrowed session token, or ""; closing is closed
+// when the client's Close begins.
+func newSession(logon func(context.Context) (string, string, error), logonTimeout time.Duration, log *slog.Logger, token string, closing <-chan struct{}) *session {
+	s := &session{logon: logon, logonTimeout: logonTimeout, log: log, closing: closing}
 	s.life, s.lifeStop = context.WithCancel(context.Background())
 	if token != "" {
 		s.token, s.borrowed, s.gen = token, true, 1
@@ -229,10 +232,12 @@ func (s *session) startLogonLocked(ctx context.Context) *logonCall {
 		return s.inflight
 	}
 	call := &logonCall{done: make(chan struct{})}
-	if s.closed {
+	select {
+	case <-s.closing:
 		call.err = errLogonClosed
 		close(call.done)
 		return call
+	default:
 	}
 	s.inflight = call
 	lctx := context.WithoutCancel(ctx)
@@ -263,15 +268,17 @@ func (s *session) wait(ctx context.Context, call *logonCall) error {
 		return call.err
 	case <-ctx.Done():
 		return fmt.Errorf("vem: waiting for logon: %w", ctx.Err())
+	case <-s.closing:
+		return errLogonClosed
 	}
 }
 
-// close forbids any further logon, waits (until ctx ends) for the logon in
-// flight, if any, so that its session can be logged out, and then stops
-// whatever is left of it. It returns ctx's error when it stopped waiting.
+// close runs once Close has begun (closing is closed, so no logon can
+// start): it waits (until ctx ends) for the logon in flight, if any, so
+// that its session can be logged out, then stops whatever is left of it and
+// the keep-alive. It returns ctx's error when it stopped waiting.
 func (s *session) close(ctx context.Context) error {
 	s.mu.Lock()
-	s.closed = true
 	call := s.inflight
 	s.mu.Unlock()
 	var err error
@@ -296,12 +303,11 @@ func (s *session) close(ctx context.Context) error {
 // ErrUnauthorized; a server that is not Enterprise Manager one matching
 // ErrNotEnterpriseManager.
 func (c *Client) Logon(ctx context.Context) error {
-	ctx, done, err := c.enter(ctx)
-	if err != nil {
+	if err := c.enter(); err != nil {
 		return err
 	}
-	defer done()
-	_, _, err = c.auth.current(ctx)
+	defer c.leave()
+	_, _, err := c.auth.current(ctx)
 	return c.closedErr(ctx, "logon", err)
 }
 
@@ -323,22 +329,23 @@ func (c *Client) SessionID() string {
 // For a session borrowed with WithSessionID, whose SessionId the client was
 // not told, Logout first reads GET /api/logonSessions to find it.
 func (c *Client) Logout(ctx context.Context) error {
-	ctx, done, err := c.enter(ctx)
-	if err != nil {
+	if err := c.enter(); err != nil {
 		return err
 	}
-	defer done()
-	return c.closedErr(ctx, "logout", c.logout(ctx))
+	defer c.leave()
+	return c.closedErr(ctx, "logout", c.logout(ctx, true))
 }
 
-func (c *Client) logout(ctx context.Context) error {
+// logout ends the session; call marks a caller's Logout (which Close
+// stops), as opposed to Close's own logout.
+func (c *Client) logout(ctx context.Context, call bool) error {
 	tok, id, _ := c.auth.snapshot()
 	if tok == "" {
 		return nil
 	}
 	if id == "" {
 		var err error
-		if id, err = c.lookupSessionID(ctx, tok); err != nil {
+		if id, err = c.lookupSessionID(ctx, tok, call); err != nil {
 			if errors.Is(err, ErrUnauthorized) {
 				c.auth.forget(tok) // EM no longer knows the session
 				return nil
@@ -347,7 +354,7 @@ func (c *Client) logout(ctx context.Context) error {
 		}
 	}
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session",
+		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session", call: call,
 	}, tok, nil)
 	if err != nil && !sessionGone(err, id) {
 		return err
@@ -387,10 +394,10 @@ func sessionGone(err error, sessionID string) bool {
 
 // lookupSessionID finds the SessionId of a borrowed token: EM lists the
 // caller's own logon session under /api/logonSessions.
-func (c *Client) lookupSessionID(ctx context.Context, tok string) (string, error) {
+func (c *Client) lookupSessionID(ctx context.Context, tok string, call bool) (string, error) {
 	var list logonSessionsWire
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions",
+		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions", call: call,
 	}, tok, func(ct string, body []byte) error { return decodeWire(ct, body, &list) })
 	if err != nil {
 		return "", err

@@ -40,9 +40,13 @@ type Client struct {
 	// calls counts the calls in flight, so that Close can wait for them;
 	// calls are added under gate only while the client is open.
 	calls sync.WaitGroup
-	// callsCtx is cancelled by Close: calls in flight end with ErrClosed.
-	callsCtx  context.Context
-	callsStop context.CancelFunc
+	// attempts holds the cancel functions of the calls' HTTP attempts on
+	// the wire, under gate: Close cancels them.
+	attempts  map[uint64]context.CancelFunc
+	attemptID uint64
+	// closing is closed by Close: calls waiting for a backoff or a logon
+	// stop waiting.
+	closing chan struct{}
 }
 
 // New returns a client for the Enterprise Manager at baseURL, for example
@@ -82,7 +86,8 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 
 	c := &Client{origin: origin, base: origin.String(), cfg: cfg}
-	c.callsCtx, c.callsStop = context.WithCancel(context.Background())
+	c.closing = make(chan struct{})
+	c.attempts = map[uint64]context.CancelFunc{}
 	c.log = cfg.logger
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -100,7 +105,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if cfg.hasCredentials {
 		logon = c.logon
 	}
-	c.auth = newSession(logon, cfg.timeout, c.log, cfg.sessionToken)
+	c.auth = newSession(logon, cfg.timeout, c.log, cfg.sessionToken, c.closing)
 	c.auth.keepAlive = c.newClientKeepAlive()
 	c.auth.start()
 	return c, nil
@@ -268,16 +273,19 @@ func (c *Client) Close() error {
 // nil at once.
 func (c *Client) CloseContext(ctx context.Context) error {
 	c.gate.Lock()
-	already := c.closed.Swap(true)
-	c.gate.Unlock()
-	if already {
+	if c.closed.Swap(true) {
+		c.gate.Unlock()
 		return nil
 	}
-	c.callsStop()  // calls in flight give up now
-	c.calls.Wait() // and return; no call can start any more
+	close(c.closing) // calls waiting for a backoff or a logon give up
+	for _, cancel := range c.attempts {
+		cancel() // calls on the wire give up
+	}
+	c.gate.Unlock()
+	c.calls.Wait() // every call has returned; none can start any more
 	err := c.auth.close(ctx)
 	if c.auth.owned() {
-		err = errors.Join(err, c.logout(ctx))
+		err = errors.Join(err, c.logout(ctx, false))
 	}
 	if c.cfg.httpClient == nil {
 		c.hc.CloseIdleConnections()
@@ -287,32 +295,47 @@ func (c *Client) CloseContext(ctx context.Context) error {
 
 func (c *Client) isClosed() bool { return c.closed.Load() }
 
-// enter registers a call, unless the client is closed. The returned context
-// is ctx, also cancelled by Close; done must be called when the call ends.
-func (c *Client) enter(ctx context.Context) (context.Context, func(), error) {
+// enter registers a call, unless the client is closed; the call must end
+// with leave.
+func (c *Client) enter() error {
 	c.gate.Lock()
+	defer c.gate.Unlock()
 	if c.closed.Load() {
-		c.gate.Unlock()
-		return nil, nil, ErrClosed
+		return ErrClosed
 	}
 	c.calls.Add(1)
-	c.gate.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(c.callsCtx, cancel)
-	return ctx, func() {
-		stop()
-		cancel()
-		c.calls.Done()
-	}, nil
+	return nil
 }
 
-// closedErr turns the failure of a call that Close cancelled into an error
-// matching ErrClosed. ctx is the call's context as enter returned it.
+func (c *Client) leave() { c.calls.Done() }
+
+// track registers the cancel function of a call's attempt, so that Close
+// can cancel it. It fails once Close has begun: the attempt must not be
+// sent.
+func (c *Client) track(cancel context.CancelFunc) (uint64, bool) {
+	c.gate.Lock()
+	defer c.gate.Unlock()
+	if c.closed.Load() {
+		return 0, false
+	}
+	c.attemptID++
+	c.attempts[c.attemptID] = cancel
+	return c.attemptID, true
+}
+
+func (c *Client) untrack(id uint64) {
+	c.gate.Lock()
+	delete(c.attempts, id)
+	c.gate.Unlock()
+}
+
+// closedErr turns the failure of a call that Close stopped into an error
+// matching ErrClosed. ctx is the call's context.
 func (c *Client) closedErr(ctx context.Context, what string, err error) error {
-	if err == nil || !c.isClosed() || errors.Is(err, ErrClosed) {
+	if err == nil || !c.isClosed() || errors.Is(err, ErrClosed) || ctx.Err() != nil {
 		return err
 	}
-	if c.callsCtx.Err() != nil && errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("vem: %s: %w", what, ErrClosed)
 	}
 	return err

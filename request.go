@@ -29,6 +29,9 @@ type request struct {
 	// logon marks the logon POST: Basic auth instead of the token, and
 	// retried only when the request was never sent.
 	logon bool
+	// call marks a request made by a caller's call (not by Close or the
+	// keep-alive): Close stops it.
+	call bool
 	// accept overrides the client's wire format when set.
 	accept Format
 }
@@ -70,11 +73,11 @@ type decodeFunc func(contentType string, body []byte) error
 // rule, session.mayRenew. It returns the response headers of the final
 // answer.
 func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.Header, error) {
-	ctx, done, err := c.enter(ctx)
-	if err != nil {
+	if err := c.enter(); err != nil {
 		return nil, err
 	}
-	defer done()
+	defer c.leave()
+	r.call = true
 	hdr, err := c.doSession(ctx, r, decode)
 	return hdr, c.closedErr(ctx, r.method+" "+r.path, err)
 }
@@ -176,7 +179,11 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 			resp.release()
 		}
 		c.log.DebugContext(ctx, "vem: retrying", "method", r.method, "path", r.path, "attempt", attempt, "reason", reason, "wait", wait)
-		if err := sleep(ctx, wait); err != nil {
+		var closing <-chan struct{}
+		if r.call {
+			closing = c.closing
+		}
+		if err := sleep(ctx, closing, wait); err != nil {
 			return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: err}
 		}
 	}
@@ -187,6 +194,13 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response, bool, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	if r.call {
+		id, ok := c.track(cancel)
+		if !ok {
+			return nil, false, context.Canceled // Close has begun: send nothing
+		}
+		defer c.untrack(id)
+	}
 	// Only the logon POST needs to know whether the request was written
 	// (it is retried only when it was not); GETs skip the trace's cost.
 	var (
@@ -254,7 +268,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	return resp, true, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d, unless ctx ends or closing is closed (then it fails with
+// context.Canceled).
+func sleep(ctx context.Context, closing <-chan struct{}, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -263,6 +279,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-closing:
+		return context.Canceled
 	case <-t.C:
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestMayRenew(t *testing.T) {
 			if tt.s.credentials {
 				l = logon
 			}
-			s := newSession(l, time.Second, slog.New(slog.DiscardHandler), "")
+			s := newSession(l, time.Second, slog.New(slog.DiscardHandler), "", make(chan struct{}))
 			s.gen, s.token = tt.s.gen, tt.s.token
 			s.markWorked(tt.s.worked)
 			r := tt.before
@@ -271,4 +272,42 @@ func TestCloseGoneServerLogsOutOnce(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, fastRetry.MaxAttempts, em.calls(http.MethodDelete, del), "one logout, with its retries")
 	assert.Equal(t, 1, strings.Count(err.Error(), "DELETE"), "one error: %v", err)
+}
+
+// TestNoLogonOnceCloseBegins: once Close has begun, neither a first logon
+// nor a renewal starts, and a caller waiting for the logon in flight stops
+// waiting.
+func TestNoLogonOnceCloseBegins(t *testing.T) {
+	t.Parallel()
+	var logons atomic.Int32
+	release := make(chan struct{})
+	closing := make(chan struct{})
+	s := newSession(func(ctx context.Context) (string, string, error) {
+		logons.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		}
+		return "tok", "", nil
+	}, time.Minute, slog.New(slog.DiscardHandler), "", closing)
+
+	waiting := make(chan error, 1)
+	go func() { _, _, err := s.current(context.Background()); waiting <- err }()
+	require.Eventually(t, func() bool { return logons.Load() == 1 }, 10*time.Second, time.Millisecond)
+	close(closing)
+	require.ErrorIs(t, <-waiting, ErrClosed, "the waiter stops waiting")
+
+	_, _, err := s.current(context.Background())
+	require.ErrorIs(t, err, ErrClosed, "joins the logon in flight, which Close will end")
+	close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	require.NoError(t, s.close(ctx), "the logon in flight ends, its session can be logged out")
+	assert.Equal(t, "tok", s.token)
+
+	require.ErrorIs(t, s.renew(context.Background(), s.gen), ErrClosed)
+	_, _, err = s.current(context.Background())
+	require.ErrorIs(t, err, ErrClosed)
+	assert.EqualValues(t, 1, logons.Load(), "no logon began after Close")
 }
