@@ -12,11 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
+	"github.com/vemkit/vem/internal/emfilter"
 	"github.com/vemkit/vem/vemtest"
 )
 
 // filterGen builds a random filter from fuzz input, twice: as a vem.Filter
-// and as the vemtest.FilterExpr tree the server should parse it into.
+// and as the emfilter.Expr tree the server should parse it into.
 type filterGen struct {
 	data   []byte
 	values []string
@@ -33,14 +35,14 @@ func (g *filterGen) byte() byte {
 
 var genOps = []struct {
 	mk func(vem.Field, any) vem.Filter
-	op vemtest.FilterOp
+	op emfilter.Op
 }{
-	{vem.Eq, vemtest.FilterEq}, {vem.Ne, vemtest.FilterNe}, {vem.Gt, vemtest.FilterGt},
-	{vem.Ge, vemtest.FilterGe}, {vem.Lt, vemtest.FilterLt}, {vem.Le, vemtest.FilterLe},
+	{vem.Eq, emfilter.Eq}, {vem.Ne, emfilter.Ne}, {vem.Gt, emfilter.Gt},
+	{vem.Ge, emfilter.Ge}, {vem.Lt, emfilter.Lt}, {vem.Le, emfilter.Le},
 }
 
 // comparison picks a field, an operator and a value valid for that field.
-func (g *filterGen) comparison() (vem.Filter, *vemtest.FilterExpr) {
+func (g *filterGen) comparison() (vem.Filter, *emfilter.Expr) {
 	o := genOps[int(g.byte())%len(genOps)]
 	var field string
 	var value any
@@ -56,12 +58,12 @@ func (g *filterGen) comparison() (vem.Filter, *vemtest.FilterExpr) {
 		value, want = t, t.Format(time.RFC3339)
 	case 2:
 		field = "Result"
-		r := vemtest.ResultOrder()[int(g.byte())%len(vemtest.ResultOrder())]
-		value, want = r, string(r)
+		r := em.Results()[int(g.byte())%len(em.Results())]
+		value, want = vem.Result(r), r
 	case 3:
 		field = "State"
-		s := vemtest.StateOrder()[int(g.byte())%len(vemtest.StateOrder())]
-		value, want = s, string(s)
+		s := em.TaskStates()[int(g.byte())%len(em.TaskStates())]
+		value, want = vem.State(s), s
 	default:
 		field = []string{"Name", "Reason", "VmDisplayName", "JobName", "BackupServerName"}[int(g.byte())%5]
 		s := ""
@@ -70,33 +72,33 @@ func (g *filterGen) comparison() (vem.Filter, *vemtest.FilterExpr) {
 		}
 		value, want = s, s
 	}
-	return o.mk(vem.Field(field), value), &vemtest.FilterExpr{Op: o.op, Field: field, Value: want}
+	return o.mk(vem.Field(field), value), &emfilter.Expr{Op: o.op, Field: field, Value: want}
 }
 
 // tree builds a filter of limited depth.
-func (g *filterGen) tree(depth int) (vem.Filter, *vemtest.FilterExpr) {
+func (g *filterGen) tree(depth int) (vem.Filter, *emfilter.Expr) {
 	kind := g.byte() % 3
 	if depth == 0 || kind == 0 {
 		return g.comparison()
 	}
 	n := 1 + int(g.byte()%3)
 	var fs []vem.Filter
-	var es []*vemtest.FilterExpr
+	var es []*emfilter.Expr
 	for range n {
 		f, e := g.tree(depth - 1)
 		fs = append(fs, f)
 		es = append(es, e)
 	}
 	if kind == 1 {
-		return vem.And(fs...), flatten(vemtest.FilterAnd, es)
+		return vem.And(fs...), flatten(emfilter.And, es)
 	}
-	return vem.Or(fs...), flatten(vemtest.FilterOr, es)
+	return vem.Or(fs...), flatten(emfilter.Or, es)
 }
 
 // flatten mirrors the grouping rules: a single term stands alone, and a
 // combination inside one of the same kind merges into it.
-func flatten(op vemtest.FilterOp, es []*vemtest.FilterExpr) *vemtest.FilterExpr {
-	var terms []*vemtest.FilterExpr
+func flatten(op emfilter.Op, es []*emfilter.Expr) *emfilter.Expr {
+	var terms []*emfilter.Expr
 	for _, e := range es {
 		if e.Op == op {
 			terms = append(terms, e.Terms...)
@@ -107,7 +109,7 @@ func flatten(op vemtest.FilterOp, es []*vemtest.FilterExpr) *vemtest.FilterExpr 
 	if len(terms) == 1 {
 		return terms[0]
 	}
-	return &vemtest.FilterExpr{Op: op, Terms: terms}
+	return &emfilter.Expr{Op: op, Terms: terms}
 }
 
 // FuzzFilterParsesBack checks that every filter vem renders parses back,
@@ -133,7 +135,7 @@ func FuzzFilterParsesBack(f *testing.F) {
 		fl, want := g.tree(3)
 		require.NoError(t, fl.Err())
 		rendered := fl.String()
-		got, err := vemtest.ParseFilter(rendered)
+		got, err := emfilter.Parse(rendered)
 		require.NoError(t, err, "rendered %q", rendered)
 		require.Equal(t, want.String(), got.String(), "rendered %q", rendered)
 		assertSameExpr(t, want, got)
@@ -146,7 +148,7 @@ func FuzzFilterParsesBack(f *testing.F) {
 	})
 }
 
-func assertSameExpr(t *testing.T, want, got *vemtest.FilterExpr) {
+func assertSameExpr(t *testing.T, want, got *emfilter.Expr) {
 	t.Helper()
 	require.Equal(t, want.Op, got.Op)
 	if want.Op.IsComparison() {

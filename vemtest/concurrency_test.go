@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
@@ -104,4 +105,70 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, 201+rounds, srv.TaskSessionCount())
 	assert.GreaterOrEqual(t, st.Logons, workers)
 	assert.GreaterOrEqual(t, st.Expirations, 1)
+}
+
+// TestConcurrentJobRuns starts, stops and retries jobs from many
+// goroutines while others query and the clock moves; run it with -race.
+// In the end every run has finished and every task is Finished.
+func TestConcurrentJobRuns(t *testing.T) {
+	clock := newFakeClock(testNow)
+	srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithDataset(60), vemtest.WithClock(clock.Now),
+		vemtest.WithIdleTimeout(0), vemtest.WithRunTime(10*time.Second), vemtest.WithCollectionLag(time.Minute))
+	jobs := xmlEntities(t, srv, logonToken(t, srv), "/api/jobs")
+	require.Len(t, jobs, 6)
+
+	type owned struct{ token, task string }
+	var mu sync.Mutex
+	var tasks []owned
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Go(func() {
+			token := logonToken(t, srv)
+			for i := range 12 {
+				id := jobs[(w+i)%len(jobs)].Attrs["UID"][len("urn:veeam:Job:"):]
+				var r response
+				switch i % 4 {
+				case 0, 1:
+					r = do(t, srv, request{method: http.MethodPost, path: "/api/jobs/" + id + "?action=" + []string{"start", "stop", "retry"}[(w+i)%3], token: token})
+				case 2:
+					r = do(t, srv, request{path: "/api/query?type=BackupJobSession&format=Entities&filter=" + urlQuery("JobUid=="+id), token: token, accept: "application/json"})
+				case 3:
+					r = do(t, srv, request{path: "/api/jobs/" + id + "/backupSessions?format=Entity", token: token})
+				}
+				switch {
+				case r.status == http.StatusAccepted:
+					mu.Lock()
+					tasks = append(tasks, owned{token, parseTask(t, r).TaskID})
+					mu.Unlock()
+				case r.status == http.StatusBadRequest && i%4 < 2: // a retry that EM refuses
+				case r.status != http.StatusOK:
+					t.Errorf("unexpected %d: %s", r.status, r.body)
+				}
+				switch w {
+				case 0:
+					clock.Add(3 * time.Second)
+				case 1:
+					srv.SetNextResult([]vem.Result{vem.ResultSuccess, vem.ResultWarning, vem.ResultFailed}[i%3])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NotEmpty(t, tasks)
+	clock.Add(2 * time.Minute)
+	for _, o := range tasks {
+		r := get(t, srv, o.token, "/api/tasks/"+o.task)
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, "Finished", parseTask(t, r).State)
+	}
+	// Only the data set's own running session is still Working.
+	token := logonToken(t, srv)
+	assert.Len(t, queryAll(t, srv, token, "type=BackupJobSession&filter=State==Working"), 1)
+	assert.Empty(t, queryAll(t, srv, token, "type=BackupTaskSession&filter="+urlQuery(`EndTime=="";CreationTime>=2025-10-20T12:00:00Z`)))
+}
+
+func logonToken(t testing.TB, srv *vemtest.Server) string {
+	t.Helper()
+	token, _ := logon(t, srv)
+	return token
 }

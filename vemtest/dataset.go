@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // IDs of the seed entities: the task session of EM's documentation example
@@ -17,6 +18,9 @@ const (
 	SeedJobSessionID   = "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"
 	SeedBackupServerID = "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"
 	SeedRestorePointID = "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"
+	// SeedJobID is the backup job of the seed job session, "vCD Job
+	// Template"; its objects are AnT_VM1, AnT_VM3, AnT_web01 and AnT_VM2.
+	SeedJobID = "05376e9a-a862-50ce-9c05-ee54d1866b94"
 )
 
 // datasetSeed fixes the generator: the data set depends only on its size
@@ -85,21 +89,40 @@ var (
 	}
 )
 
-// loadDataset stores the seed entities and n generated task sessions with
-// their job sessions and restore points. The caller holds st.mu.
+// loadDataset stores the seed entities, the backup jobs and n generated
+// task sessions with their job sessions and restore points. The caller
+// holds st.mu.
 func loadDataset(st *store, now time.Time, n int) {
 	for _, s := range genServers {
 		st.servers[s.id] = newServerRec(s.id, s.name, s.description, 9392, s.version)
 	}
+	for i, j := range genJobs {
+		srv := genServers[j.server]
+		id := guidFrom("job", j.name)
+		next := time.Date(now.Year(), now.Month(), now.Day(), 20+i%4, 0, 0, 0, time.UTC)
+		if !next.After(now) {
+			next = next.AddDate(0, 0, 1)
+		}
+		st.jobs[id] = &jobRec{id: id, name: j.name, jobType: "Backup", platform: "VMware",
+			description:        `Created by TECH\Administrator at 3/14/2025 9:26 AM.`,
+			scheduleConfigured: true, scheduleEnabled: i != 4, nextRun: next,
+			serverID: srv.id, serverName: srv.name}
+		if i == 4 {
+			st.jobs[id].nextRun = time.Time{}
+		}
+		for _, vm := range j.vms {
+			st.ensureInclude(id, vm, vmUID(guidFrom("vcenter", srv.name), vm))
+		}
+	}
 	seedJob := "vCD Job Template"
-	st.jobSessions[SeedJobSessionID] = &jobSessionRec{
+	st.jobSessions[SeedJobSessionID] = &jobSessionRec{jobSessionData: jobSessionData{
 		id: SeedJobSessionID, name: seedJob + "@2025-10-11 20:00:04",
-		jobUID: uidOf("Job", guidFrom("job", seedJob)), jobName: seedJob, jobType: "Backup",
+		jobUID: em.UID(em.KindJob, guidFrom("job", seedJob)), jobName: seedJob, jobType: "Backup",
 		serverID: SeedBackupServerID, serverName: "enterprise01.tech.local",
 		created: time.Date(2025, 10, 11, 20, 0, 4, 553e6, time.UTC),
 		ended:   time.Date(2025, 10, 11, 20, 7, 31, 877e6, time.UTC),
 		state:   string(vem.StateStopped), result: string(vem.ResultSuccess), progress: 100,
-	}
+	}}
 	st.restorePoints[SeedRestorePointID] = &restorePointRec{
 		id: SeedRestorePointID, name: "AnT_VM2-bFpa@2025-10-11 20:06:23",
 		vmDisplayName: "AnT_VM2", vmName: "AnT_VM2-bFpa", algorithm: "Incremental", pointType: "Increment",
@@ -143,12 +166,12 @@ func generate(st *store, now time.Time, n int) {
 
 		jsID := randGUID(rng)
 		jsName := job.name + "@" + start.Format(nameTimeLayout)
-		jobRec := &jobSessionRec{
-			id: jsID, name: jsName, jobUID: uidOf("Job", guidFrom("job", job.name)), jobName: job.name,
+		jobRec := &jobSessionRec{jobSessionData: jobSessionData{
+			id: jsID, name: jsName, jobUID: em.UID(em.KindJob, guidFrom("job", job.name)), jobName: job.name,
 			jobType: "Backup", serverID: srv.id, serverName: srv.name, created: start,
 			state: string(vem.StateStopped), result: string(vem.ResultSuccess), progress: 100,
 			isRetry: js%9 == 4,
-		}
+		}}
 		st.jobSessions[jsID] = jobRec // completed below, before anyone can read it
 		worst, failed := 1, 0         // worst: index in resultOrderNames, from Success
 		var lastEnd time.Time
@@ -156,10 +179,10 @@ func generate(st *store, now time.Time, n int) {
 			vm := job.vms[j]
 			created := start.Add(time.Duration(20+35*j+rng.IntN(20))*time.Second + time.Duration(rng.IntN(1000))*time.Millisecond)
 			ts := vem.BackupTaskSession{
-				UID:           vem.UID(uidOf(vem.KindBackupTaskSession, randGUID(rng))),
+				UID:           vem.UID(em.UID(vem.KindBackupTaskSession, randGUID(rng))),
 				Name:          vm + "@" + created.Format(nameTimeLayout),
 				VMDisplayName: vm,
-				JobSessionUID: vem.UID(uidOf(vem.KindBackupJobSession, jsID)),
+				JobSessionUID: vem.UID(em.UID(vem.KindBackupJobSession, jsID)),
 				CreationTime:  created,
 				VMUID:         vmUID(vcenters[job.server], vm),
 			}
@@ -199,7 +222,7 @@ func generate(st *store, now time.Time, n int) {
 				default:
 					ts.TotalSize = 1<<30 + rng.Int64N(1<<39)
 				}
-				worst = max(worst, resultIndex(string(ts.Result)))
+				worst = max(worst, enumIndex(em.Results(), string(ts.Result)))
 				if ts.Result == vem.ResultFailed {
 					failed++
 				}

@@ -2,7 +2,6 @@ package vemtest
 
 import (
 	"strconv"
-	"time"
 	"unicode/utf8"
 )
 
@@ -266,9 +265,3 @@ func camelKey(k string) string {
 }
 
 func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }
-
-// emTimeLayout writes times as EM does: UTC, "Z", and the fraction trimmed
-// of trailing zeros (.Net's 7 digits at most).
-const emTimeLayout = "2006-01-02T15:04:05.9999999Z"
-
-func fmtTime(t time.Time) string { return t.UTC().Format(emTimeLayout) }

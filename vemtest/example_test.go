@@ -58,22 +58,6 @@ func Example() {
 	// 200 OK AnT_VM2@2025-10-11 20:06:09 Completed Success
 }
 
-// ExampleParseFilter parses a filter and prints its canonical form.
-func ExampleParseFilter() {
-	e, err := vemtest.ParseFilter(`JobName == "Fileserver ""A"" Backup" ; ( Result==Failed , Result==Warning )`)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(e.Op, len(e.Terms))
-	fmt.Println(e.Terms[0].Value)
-	fmt.Println(e)
-	// Output:
-	// ; 2
-	// Fileserver "A" Backup
-	// JobName=="Fileserver ""A"" Backup";(Result==Failed,Result==Warning)
-}
-
 // ExampleServer_FailNext makes the next request fail with 503.
 func ExampleServer_FailNext() {
 	srv := vemtest.NewServer(vemtest.WithDataset(0), vemtest.WithoutTLS())

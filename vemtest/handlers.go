@@ -2,13 +2,14 @@ package vemtest
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Content types of the answers.
@@ -40,6 +41,7 @@ type route struct {
 	segs       []string
 	kind       routeKind
 	ownSession bool // also allowed for a user without an EM role
+	freeID     bool // {ID} is not a GUID (tasks are "task-1")
 	methods    map[string]handlerFunc
 	allow      string // the Allow header for 405 answers
 }
@@ -56,6 +58,9 @@ func newRoute(pattern string, kind routeKind, methods map[string]handlerFunc) *r
 	return rt
 }
 
+// anyID lets {ID} be any segment instead of a GUID.
+func (rt *route) anyID() *route { rt.freeID = true; return rt }
+
 // routeTable lists the fake's routes. Path segments match
 // case-insensitively; {ID} matches any one segment.
 func routeTable() []*route {
@@ -67,26 +72,51 @@ func routeTable() []*route {
 		http.MethodDelete: (*Server).deleteLogonSession,
 	})
 	logonSession.ownSession = true
-	return []*route{
+	rs := []*route{
 		newRoute("/api/", routePublic, get((*Server).getRoot)),
 		newRoute("/api/sessionMngr/", routeLogon, map[string]handlerFunc{http.MethodPost: (*Server).logon}),
 		logonSessions,
 		logonSession,
-		newRoute("/api/backupTaskSessions", routeResource, get((*Server).listTaskSessions)),
-		newRoute("/api/backupTaskSessions/{ID}", routeResource, get((*Server).getTaskSession)),
-		newRoute("/api/backupSessions", routeResource, get((*Server).listJobSessions)),
-		newRoute("/api/backupSessions/{ID}", routeResource, get((*Server).getJobSession)),
-		newRoute("/api/backupSessions/{ID}/taskSessions", routeResource, get((*Server).listJobSessionTasks)),
-		newRoute("/api/backupServers", routeResource, get((*Server).listServers)),
-		newRoute("/api/backupServers/{ID}", routeResource, get((*Server).getServer)),
-		newRoute("/api/vmRestorePoints", routeResource, get((*Server).listRestorePoints)),
-		newRoute("/api/vmRestorePoints/{ID}", routeResource, get((*Server).getRestorePoint)),
 		newRoute("/api/query", routeResource, get((*Server).query)),
 	}
+	for _, t := range entityTypes {
+		rs = append(rs, t.routes()...)
+	}
+	return append(rs,
+		childRoute(jobSessions, "taskSessions", taskSessions, func(st *store, id string) []*taskRec {
+			var out []*taskRec
+			for _, t := range st.order {
+				if t.jobSessionID == id {
+					out = append(out, t)
+				}
+			}
+			return out
+		}),
+		childRoute(jobs, "backupSessions", jobSessions, func(st *store, id string) []*jobSessionRec {
+			var out []*jobSessionRec
+			for _, j := range jobSessions.all(st) {
+				if jobID, _ := em.GUIDOf(j.jobUID); jobID == id {
+					out = append(out, j)
+				}
+			}
+			return out
+		}),
+		newRoute("/api/jobs/{ID}/includes", routeResource, get((*Server).listIncludes)),
+		newRoute("/api/tasks/{ID}", routeResource, map[string]handlerFunc{
+			http.MethodGet:    (*Server).getTask,
+			http.MethodDelete: (*Server).deleteTask,
+		}).anyID(),
+	)
 }
 
-// routes is built once; it is never modified.
-var routes = routeTable()
+// routes is built once, at init; it is never modified.
+var routes []*route
+
+func init() {
+	jobs.post = (*Server).jobAction
+	jobSessions.post = (*Server).jobSessionAction
+	routes = routeTable()
+}
 
 func splitPath(p string) []string {
 	p = strings.Trim(p, "/")
@@ -180,9 +210,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.sess = sess
+		s.advance(s.cfg.clock())
 	}
-	if id != "" {
-		if !isGUID(id) {
+	if id != "" && rt.freeID {
+		c.id = id
+	} else if id != "" {
+		if !em.IsGUID(id) {
 			s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Invalid ID [%s]: expected a GUID such as 88322206-a645-4aa3-9228-028ce51e7c0f.", id))
 			return
 		}
@@ -378,22 +411,13 @@ func (s *Server) logonBody(sess sessionInfo) func(bool) []byte {
 }
 
 func (s *Server) listLogonSessions(w http.ResponseWriter, _ *http.Request, c *call) {
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
+	s.replyList(w, c, "LogonSessions", "LogonSessions", 1, func(_ int, json bool) []byte {
 		if json {
-			return s.jsonDoc(func(w *jsonWriter) {
-				w.obj()
-				w.key("LogonSessions")
-				w.arr()
-				s.render.logonJSON(w, c.sess)
-				w.endArr()
-				w.endObj()
-			})
+			return s.jsonDoc(func(w *jsonWriter) { s.render.logonJSON(w, c.sess) })
 		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			w.tag("LogonSessions", nsDefault, false)
-			s.render.logonXML(w, c.sess, nsNone)
-			w.end("LogonSessions")
-		})
+		w := s.render.xml()
+		s.render.logonXML(w, c.sess, nsNone)
+		return w.b
 	})
 }
 
@@ -414,313 +438,23 @@ func (s *Server) deleteLogonSession(w http.ResponseWriter, _ *http.Request, c *c
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// ---- single resources ----
+// ---- entities ----
 
-func (s *Server) notFound(w http.ResponseWriter, c *call, kind string) {
-	s.fail(w, c, http.StatusNotFound, fmt.Sprintf("%s [%s] was not found.", kind, c.id))
+// notFound answers EM's 404 for an object of the given noun ("job").
+func (s *Server) notFound(w http.ResponseWriter, c *call, noun string) {
+	s.fail(w, c, http.StatusNotFound, fmt.Sprintf("Cannot find %s [%s]", noun, c.id))
 }
 
-func (s *Server) getTaskSession(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
+// childRoute serves a collection below an object of type parent: the
+// records of child that pick returns for the parent's ID, or EM's 404 when
+// the parent is unknown (and has no children).
+func childRoute[P, C record](parent *entityType[P], suffix string, child *entityType[C], pick func(st *store, parentID string) []C) *route {
+	h := func(s *Server, w http.ResponseWriter, r *http.Request, c *call) {
+		child.listOf(s, w, r, c, func(st *store) ([]C, bool) {
+			_, found := parent.lookup(st, c.id)
+			recs := pick(st, c.id)
+			return recs, found || len(recs) > 0
+		}, parent.noun)
 	}
-	s.store.mu.RLock()
-	t := s.store.tasks[c.id]
-	s.store.mu.RUnlock()
-	if t == nil {
-		s.notFound(w, c, "BackupTaskSession")
-		return
-	}
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
-		switch {
-		case entity && json:
-			return s.render.taskJSONFragment(t)
-		case entity:
-			return s.xmlDoc(func(w *xmlWriter) { s.render.taskEntityXML(w, t, nsFull) })
-		case json:
-			return s.render.taskRefJSONFragment(t)
-		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			s.render.refXML(w, "EntityRef", nsDefault, refDoc{typ: "BackupTaskSessionReference", href: "/api/backupTaskSessions/" + t.id, name: t.name, uid: t.uid(), links: taskRefLinks(t)})
-		})
-	})
-}
-
-func (s *Server) getJobSession(w http.ResponseWriter, r *http.Request, c *call) {
-	getStored(s, w, r, c, "BackupJobSession", s.store.jobSessions,
-		func(j *jobSessionRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
-			return func(w *xmlWriter, ns nsMode) { s.render.jobSessionXML(w, j, ns) },
-				func(w *jsonWriter) { s.render.jobSessionJSON(w, j) }
-		})
-}
-
-func (s *Server) getServer(w http.ResponseWriter, r *http.Request, c *call) {
-	getStored(s, w, r, c, "BackupServer", s.store.servers,
-		func(b *serverRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
-			return func(w *xmlWriter, ns nsMode) { s.render.serverXML(w, b, ns) },
-				func(w *jsonWriter) { s.render.serverJSON(w, b) }
-		})
-}
-
-func (s *Server) getRestorePoint(w http.ResponseWriter, r *http.Request, c *call) {
-	getStored(s, w, r, c, "VmRestorePoint", s.store.restorePoints,
-		func(p *restorePointRec) (func(*xmlWriter, nsMode), func(*jsonWriter)) {
-			return func(w *xmlWriter, ns nsMode) { s.render.restorePointXML(w, p, ns) },
-				func(w *jsonWriter) { s.render.restorePointJSON(w, p) }
-		})
-}
-
-// getStored answers GET of a stored object of the given kind: its
-// reference, or its entity with format=Entity, or 404. m is read under the
-// store's lock; render gives the entity's XML and JSON writers.
-func getStored[T interface{ ref() refDoc }](s *Server, w http.ResponseWriter, r *http.Request, c *call, kind string,
-	m map[string]T, render func(T) (func(*xmlWriter, nsMode), func(*jsonWriter))) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	v, found := m[c.id]
-	s.store.mu.RUnlock()
-	if !found {
-		s.notFound(w, c, kind)
-		return
-	}
-	entXML, entJSON := render(v)
-	s.replyOne(w, c, entity, v.ref(), entXML, entJSON)
-}
-
-// replyOne answers a single resource as entity or reference.
-func (s *Server) replyOne(w http.ResponseWriter, c *call, entity bool, ref refDoc, entXML func(*xmlWriter, nsMode), entJSON func(*jsonWriter)) {
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
-		switch {
-		case entity && json:
-			return s.jsonDoc(entJSON)
-		case entity:
-			return s.xmlDoc(func(w *xmlWriter) { entXML(w, nsFull) })
-		case json:
-			return s.jsonDoc(func(w *jsonWriter) { s.render.refJSON(w, ref) })
-		}
-		return s.xmlDoc(func(w *xmlWriter) { s.render.refXML(w, "EntityRef", nsDefault, ref) })
-	})
-}
-
-// ---- lists ----
-
-// taskSessionWindow is how far back GET /api/backupTaskSessions looks.
-const taskSessionWindow = 30 * 24 * time.Hour
-
-func (s *Server) listTaskSessions(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	cutoff := s.cfg.clock().Add(-taskSessionWindow)
-	s.store.mu.RLock()
-	i, _ := slices.BinarySearchFunc(s.store.order, cutoff, func(t *taskRec, c time.Time) int { return t.created.Compare(c) })
-	tasks := slices.Clone(s.store.order[i:])
-	s.store.mu.RUnlock()
-	s.replyTasks(w, c, entity, tasks)
-}
-
-func (s *Server) listJobSessionTasks(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	_, found := s.store.jobSessions[c.id]
-	var tasks []*taskRec
-	for _, t := range s.store.order {
-		if t.jobSessionID == c.id {
-			tasks = append(tasks, t)
-		}
-	}
-	s.store.mu.RUnlock()
-	if !found && len(tasks) == 0 {
-		s.notFound(w, c, "BackupJobSession")
-		return
-	}
-	s.replyTasks(w, c, entity, tasks)
-}
-
-// replyTasks answers a list of task sessions: EntityReferences, or a
-// BackupTaskSessions list with format=Entity.
-func (s *Server) replyTasks(w http.ResponseWriter, c *call, entity bool, tasks []*taskRec) {
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
-		if json {
-			return s.jsonDoc(func(w *jsonWriter) {
-				w.obj()
-				if entity {
-					w.key("BackupTaskSessions")
-				} else {
-					w.key("Refs")
-				}
-				w.arr()
-				for _, t := range tasks {
-					if entity {
-						w.raw(s.render.taskJSONFragment(t))
-					} else {
-						w.raw(s.render.taskRefJSONFragment(t))
-					}
-				}
-				w.endArr()
-				w.endObj()
-			})
-		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			root := "EntityReferences"
-			if entity {
-				root = "BackupTaskSessions"
-			}
-			w.tag(root, nsDefault, len(tasks) == 0)
-			if len(tasks) == 0 {
-				return
-			}
-			for _, t := range tasks {
-				if entity {
-					w.b = append(w.b, s.render.taskXMLFragment(t)...)
-				} else {
-					w.b = append(w.b, s.render.taskRefXMLFragment(t)...)
-				}
-			}
-			w.end(root)
-		})
-	})
-}
-
-// listItem is one element of a list of job sessions, servers or restore
-// points.
-type listItem struct {
-	ref     refDoc
-	entXML  func(*xmlWriter, nsMode)
-	entJSON func(*jsonWriter)
-}
-
-func (s *Server) replyList(w http.ResponseWriter, c *call, entity bool, root string, items []listItem) {
-	s.reply(w, c, http.StatusOK, func(json bool) []byte {
-		if json {
-			return s.jsonDoc(func(w *jsonWriter) {
-				w.obj()
-				if entity {
-					w.key(root)
-				} else {
-					w.key("Refs")
-				}
-				w.arr()
-				for _, it := range items {
-					if entity {
-						it.entJSON(w)
-					} else {
-						s.render.refJSON(w, it.ref)
-					}
-				}
-				w.endArr()
-				w.endObj()
-			})
-		}
-		return s.xmlDoc(func(w *xmlWriter) {
-			if !entity {
-				root = "EntityReferences"
-			}
-			w.tag(root, nsDefault, len(items) == 0)
-			if len(items) == 0 {
-				return
-			}
-			for _, it := range items {
-				if entity {
-					it.entXML(w, nsNone)
-				} else {
-					s.render.refXML(w, "Ref", nsNone, it.ref)
-				}
-			}
-			w.end(root)
-		})
-	})
-}
-
-func (s *Server) listJobSessions(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	recs := slices.Collect(maps.Values(s.store.jobSessions))
-	s.store.mu.RUnlock()
-	slices.SortFunc(recs, func(a, b *jobSessionRec) int {
-		if c := a.created.Compare(b.created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	items := make([]listItem, len(recs))
-	for i, j := range recs {
-		items[i] = listItem{ref: j.ref(),
-			entXML:  func(w *xmlWriter, ns nsMode) { s.render.jobSessionXML(w, j, ns) },
-			entJSON: func(w *jsonWriter) { s.render.jobSessionJSON(w, j) }}
-	}
-	s.replyList(w, c, entity, "BackupJobSessions", items)
-}
-
-func (s *Server) listServers(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	recs := slices.Collect(maps.Values(s.store.servers))
-	s.store.mu.RUnlock()
-	slices.SortFunc(recs, func(a, b *serverRec) int { return strings.Compare(a.name+a.id, b.name+b.id) })
-	items := make([]listItem, len(recs))
-	for i, b := range recs {
-		items[i] = listItem{ref: b.ref(),
-			entXML:  func(w *xmlWriter, ns nsMode) { s.render.serverXML(w, b, ns) },
-			entJSON: func(w *jsonWriter) { s.render.serverJSON(w, b) }}
-	}
-	s.replyList(w, c, entity, "BackupServers", items)
-}
-
-func (s *Server) listRestorePoints(w http.ResponseWriter, r *http.Request, c *call) {
-	entity, ok := s.wantEntity(w, r, c)
-	if !ok {
-		return
-	}
-	s.store.mu.RLock()
-	recs := slices.Collect(maps.Values(s.store.restorePoints))
-	s.store.mu.RUnlock()
-	slices.SortFunc(recs, func(a, b *restorePointRec) int {
-		if c := a.created.Compare(b.created); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	items := make([]listItem, len(recs))
-	for i, p := range recs {
-		items[i] = listItem{ref: p.ref(),
-			entXML:  func(w *xmlWriter, ns nsMode) { s.render.restorePointXML(w, p, ns) },
-			entJSON: func(w *jsonWriter) { s.render.restorePointJSON(w, p) }}
-	}
-	s.replyList(w, c, entity, "VmRestorePoints", items)
-}
-
-// isGUID reports whether s is a GUID in 8-4-4-4-12 form, any letter case.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
+	return newRoute(parent.path+"/{ID}/"+suffix, routeResource, map[string]handlerFunc{http.MethodGet: h})
 }

@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
 	"github.com/vemkit/vem/vemtest"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -269,7 +268,11 @@ func requireError(t testing.TB, r response, status int) string {
 	require.Equal(t, status, r.status, string(r.body))
 	switch ct := r.header.Get("Content-Type"); ct {
 	case "application/json; charset=utf-8":
-		require.Equal(t, []string{"FirstChanceExceptionMessage", "Message", "StackTrace", "Status", "StatusCode"}, jsonKeys(t, r.body))
+		keys := jsonKeys(t, r.body) // EM 12 PascalCase or EM 13 camelCase
+		for i, k := range keys {
+			keys[i] = strings.ToLower(k[:1]) + k[1:]
+		}
+		require.Equal(t, []string{"firstChanceExceptionMessage", "message", "stackTrace", "status", "statusCode"}, keys)
 		var e jsonError
 		require.NoError(t, json.Unmarshal(r.body, &e))
 		require.Equal(t, status, e.StatusCode)

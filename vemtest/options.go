@@ -60,6 +60,8 @@ type config struct {
 	now                time.Time
 	clock              func() time.Time
 	hrefHost           string
+	runTime            time.Duration
+	collectionLag      time.Duration
 }
 
 func defaultConfig() config {
@@ -71,6 +73,7 @@ func defaultConfig() config {
 		dataset:  DefaultDatasetSize,
 		tls:      true,
 		clock:    time.Now,
+		runTime:  DefaultRunTime,
 	}
 }
 
@@ -135,8 +138,9 @@ func WithNow(t time.Time) Option {
 	return func(c *config) { c.now = t.UTC() }
 }
 
-// WithClock sets the clock the server reads for session idle expiry and
-// for the 30-day window of GET /api/backupTaskSessions (default time.Now).
+// WithClock sets the clock the server reads for session idle expiry, for
+// the 30-day window of GET /api/backupTaskSessions, and for job runs, EM
+// tasks and the collection lag (default time.Now).
 // The function must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
@@ -151,4 +155,22 @@ func WithClock(now func() time.Time) Option {
 // The scheme stays the server's. Requests are still served on Server.URL.
 func WithHrefHost(hostport string) Option {
 	return func(c *config) { c.hrefHost = hostport }
+}
+
+// WithRunTime sets how long a started job runs before its session ends
+// (default DefaultRunTime), on the WithClock clock. The EM task of a job
+// action stays Running for a quarter of it (at most a second), then
+// OperationFinished as long again (plus the collection lag), then
+// Finished. d < 0 counts as 0.
+func WithRunTime(d time.Duration) Option {
+	return func(c *config) { c.runTime = max(d, 0) }
+}
+
+// WithCollectionLag makes the sessions of started jobs reach the query
+// service only d after they finished, as EM collects from backup servers
+// every few minutes (default 0: at once, running sessions included). With
+// a lag, running sessions are not in query results at all; GET by ID and
+// the lists show them at once either way. d < 0 counts as 0.
+func WithCollectionLag(d time.Duration) Option {
+	return func(c *config) { c.collectionLag = max(d, 0) }
 }

@@ -11,229 +11,140 @@ import (
 	"time"
 
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
+	"github.com/vemkit/vem/internal/emfilter"
 )
 
-// Enum orders used by filters (">", "<", ...) and sorting: a value compares
-// by its index in these lists. Result follows Veeam's own enum (None=-1,
-// Success=0, Warning=1, Failed=2), so "Result>Success" means Warning or
-// Failed. State follows the order in which the EM documentation lists the
-// task states. Values the fake does not know order before all known ones.
-
-// StateOrder returns the order of task session states in filters and sorts:
-// InProgress, Pending, Completed.
-func StateOrder() []vem.State {
-	return []vem.State{vem.StateInProgress, vem.StatePending, vem.StateCompleted}
-}
-
-// ResultOrder returns the order of results in filters and sorts: None,
-// Success, Warning, Failed.
-func ResultOrder() []vem.Result {
-	return []vem.Result{vem.ResultNone, vem.ResultSuccess, vem.ResultWarning, vem.ResultFailed}
-}
-
-// stateIndex and resultIndex give a value's index in StateOrder or
-// ResultOrder, or -1 for a value the fake does not know.
-func stateIndex(s string) int {
-	for i, v := range [...]vem.State{vem.StateInProgress, vem.StatePending, vem.StateCompleted} {
-		if strings.EqualFold(string(v), s) {
-			return i
-		}
-	}
-	return -1
-}
-
-func resultIndex(s string) int {
-	for i, v := range resultOrderNames {
-		if strings.EqualFold(string(v), s) {
-			return i
-		}
-	}
-	return -1
-}
-
-type fieldKind int
-
-const (
-	kindString fieldKind = iota
-	kindUID
-	kindTime
-	kindInt
-	kindState
-	kindResult
-)
-
-// taskField is a BackupTaskSession field the query service can filter and
-// sort on. Exactly one getter is set, matching kind.
-type taskField struct {
-	name    string
-	kind    fieldKind
-	uidKind string // kindUID: the kind bare GUIDs are expanded to
-	str     func(st *store, t *taskRec) string
-	time    func(t *taskRec) time.Time // the zero time is null
-	int     func(t *taskRec) int64
-}
-
-// BackupTaskSessionFields returns the fields the query service accepts for
-// type=BackupTaskSession in filter, sortAsc and sortDesc (matched
-// case-insensitively): UID, Name, CreationTime, EndTime, State, Result,
-// Reason, TotalSize, JobSessionUid, JobUid, JobName, BackupServerUid,
-// BackupServerName, VmDisplayName.
-func BackupTaskSessionFields() []string {
-	return []string{
-		"UID", "Name", "CreationTime", "EndTime", "State", "Result", "Reason", "TotalSize",
-		"JobSessionUid", "JobUid", "JobName", "BackupServerUid", "BackupServerName", "VmDisplayName",
-	}
-}
-
-func taskFieldTable() map[string]*taskField {
-	fs := []*taskField{
-		{name: "UID", kind: kindUID, uidKind: vem.KindBackupTaskSession, str: func(_ *store, t *taskRec) string { return t.uid() }},
-		{name: "Name", kind: kindString, str: func(_ *store, t *taskRec) string { return t.name }},
-		{name: "CreationTime", kind: kindTime, time: func(t *taskRec) time.Time { return t.created }},
-		{name: "EndTime", kind: kindTime, time: func(t *taskRec) time.Time { return t.ended }},
-		{name: "State", kind: kindState, str: func(_ *store, t *taskRec) string { return t.state }},
-		{name: "Result", kind: kindResult, str: func(_ *store, t *taskRec) string { return t.result }},
-		{name: "Reason", kind: kindString, str: func(_ *store, t *taskRec) string { return t.reason }},
-		{name: "TotalSize", kind: kindInt, int: func(t *taskRec) int64 { return t.totalSize }},
-		{name: "JobSessionUid", kind: kindUID, uidKind: vem.KindBackupJobSession, str: func(_ *store, t *taskRec) string { return t.jobSessionUID }},
-		{name: "JobUid", kind: kindUID, uidKind: "Job", str: func(st *store, t *taskRec) string { u, _ := st.jobOf(t); return u }},
-		{name: "JobName", kind: kindString, str: func(st *store, t *taskRec) string { _, n := st.jobOf(t); return n }},
-		{name: "BackupServerUid", kind: kindUID, uidKind: vem.KindBackupServer, str: func(_ *store, t *taskRec) string {
-			if t.serverID == "" {
-				return ""
-			}
-			return uidOf(vem.KindBackupServer, t.serverID)
-		}},
-		{name: "BackupServerName", kind: kindString, str: func(st *store, t *taskRec) string { return st.serverNameOf(t) }},
-		{name: "VmDisplayName", kind: kindString, str: func(_ *store, t *taskRec) string { return t.vmDisplayName }},
-	}
-	m := make(map[string]*taskField, len(fs))
-	for _, f := range fs {
-		m[strings.ToLower(f.name)] = f
-	}
-	return m
-}
-
-// taskFields is built once and never modified.
-var taskFields = taskFieldTable()
-
-func lookupTaskField(name string) (*taskField, error) {
-	if f, ok := taskFields[strings.ToLower(name)]; ok {
-		return f, nil
-	}
-	return nil, fmt.Errorf("unknown field [%s] for type BackupTaskSession; known fields: %s", name, strings.Join(BackupTaskSessionFields(), ", "))
-}
-
-// predicate is a compiled filter. It runs with the store's read lock held.
-type predicate func(st *store, t *taskRec) bool
-
-// compileFilter checks a parsed filter against the BackupTaskSession fields
-// and turns it into a predicate.
-func compileFilter(e *FilterExpr) (predicate, error) {
+// compile checks a parsed filter against the fields of query type qt and
+// turns it into a predicate over records of t.
+func compile[R record](t *entityType[R], e *emfilter.Expr) (func(*store, R) bool, error) {
 	if e == nil {
 		return nil, errors.New("empty filter")
 	}
 	switch e.Op {
-	case FilterAnd, FilterOr:
-		ps := make([]predicate, 0, len(e.Terms))
-		for _, t := range e.Terms {
-			p, err := compileFilter(t)
+	case emfilter.And, emfilter.Or:
+		ps := make([]func(*store, R) bool, 0, len(e.Terms))
+		for _, term := range e.Terms {
+			p, err := compile(t, term)
 			if err != nil {
 				return nil, err
 			}
 			ps = append(ps, p)
 		}
-		if e.Op == FilterAnd {
-			return func(st *store, t *taskRec) bool {
-				for _, p := range ps {
-					if !p(st, t) {
-						return false
-					}
-				}
-				return true
-			}, nil
-		}
-		return func(st *store, t *taskRec) bool {
+		want := e.Op == emfilter.Or // the value that decides early
+		return func(st *store, r R) bool {
 			for _, p := range ps {
-				if p(st, t) {
-					return true
+				if p(st, r) == want {
+					return want
 				}
 			}
-			return false
+			return !want
 		}, nil
 	}
 	if !e.Op.IsComparison() {
 		return nil, fmt.Errorf("unknown operator [%s]", e.Op)
 	}
-	f, err := lookupTaskField(e.Field)
+	f, g, err := t.queryField(e.Field)
 	if err != nil {
 		return nil, err
 	}
 	op, v := e.Op, e.Value
-	switch f.kind {
-	case kindString, kindUID:
-		if f.kind == kindUID && isGUID(v) {
-			v = uidOf(f.uidKind, v)
+	switch f.Kind {
+	case em.String, em.UIDField:
+		if f.Kind == em.UIDField && em.IsGUID(v) {
+			v = em.UID(f.UIDKind, v)
 		}
 		lv := strings.ToLower(v)
-		return func(st *store, t *taskRec) bool {
-			got := f.str(st, t)
-			if op == FilterEq || op == FilterNe {
-				return strings.EqualFold(got, v) == (op == FilterEq)
+		return func(st *store, r R) bool {
+			got := g.str(st, r)
+			if op == emfilter.Eq || op == emfilter.Ne {
+				return strings.EqualFold(got, v) == (op == emfilter.Eq)
 			}
 			return opHolds(op, strings.Compare(strings.ToLower(got), lv))
 		}, nil
-	case kindTime:
+	case em.Time:
 		if v == "" {
-			if op != FilterEq && op != FilterNe {
-				return nil, fmt.Errorf("field [%s]: an empty value (null) can only be compared with == or !=", f.name)
+			if op != emfilter.Eq && op != emfilter.Ne {
+				return nil, fmt.Errorf("field [%s]: an empty value (null) can only be compared with == or !=", f.Name)
 			}
-			return func(_ *store, t *taskRec) bool { return f.time(t).IsZero() == (op == FilterEq) }, nil
+			return func(_ *store, r R) bool { return g.time(r).IsZero() == (op == emfilter.Eq) }, nil
 		}
 		want, err := parseFilterTime(v)
 		if err != nil {
-			return nil, fmt.Errorf("field [%s]: %w", f.name, err)
+			return nil, fmt.Errorf("field [%s]: %w", f.Name, err)
 		}
-		return func(_ *store, t *taskRec) bool {
-			got := f.time(t)
+		return func(_ *store, r R) bool {
+			got := g.time(r)
 			if got.IsZero() { // null: only != holds
-				return op == FilterNe
+				return op == emfilter.Ne
 			}
 			return opHolds(op, got.Compare(want))
 		}, nil
-	case kindInt:
+	case em.Int:
 		want, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("field [%s]: invalid integer [%s]", f.name, v)
+			return nil, fmt.Errorf("field [%s]: invalid integer [%s]", f.Name, v)
 		}
-		return func(_ *store, t *taskRec) bool { return opHolds(op, cmp.Compare(f.int(t), want)) }, nil
-	case kindState, kindResult:
-		index, names := stateIndex, fmt.Sprint(StateOrder())
-		if f.kind == kindResult {
-			index, names = resultIndex, fmt.Sprint(ResultOrder())
+		return func(_ *store, r R) bool { return opHolds(op, cmp.Compare(g.int(r), want)) }, nil
+	case em.Bool:
+		want, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("field [%s]: invalid boolean [%s]; use True or False", f.Name, v)
 		}
-		want := index(v)
+		return func(_ *store, r R) bool { return opHolds(op, cmpBool(g.bool(r), want)) }, nil
+	case em.Enum:
+		want := enumIndex(f.Values, v)
 		if want < 0 {
-			return nil, fmt.Errorf("field [%s]: invalid value [%s]; one of %s", f.name, v, names)
+			return nil, fmt.Errorf("field [%s]: invalid value [%s]; one of %s", f.Name, v, strings.Join(f.Values, ", "))
 		}
-		return func(st *store, t *taskRec) bool { return opHolds(op, cmp.Compare(index(f.str(st, t)), want)) }, nil
+		return func(st *store, r R) bool { return opHolds(op, cmp.Compare(enumIndex(f.Values, g.str(st, r)), want)) }, nil
 	}
-	return nil, fmt.Errorf("field [%s] cannot be filtered", f.name)
+	return nil, fmt.Errorf("field [%s] cannot be filtered", f.Name)
 }
 
-func opHolds(op FilterOp, c int) bool {
+// queryField finds a query field of t by name, any case.
+func (t *entityType[R]) queryField(name string) (em.Field, getter[R], error) {
+	f, ok := t.query.Field(name)
+	if !ok {
+		return em.Field{}, getter[R]{}, fmt.Errorf("unknown field [%s] for type %s; known fields: %s", name, t.kind, strings.Join(t.query.FieldNames(), ", "))
+	}
+	return f, t.getters[strings.ToLower(f.Name)], nil
+}
+
+// enumIndex gives a value's position in values (any case), or -1 for a
+// value the fake does not know: unknown values order before known ones.
+func enumIndex(values []string, v string) int {
+	for i, x := range values {
+		if strings.EqualFold(x, v) {
+			return i
+		}
+	}
+	return -1
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case b:
+		return -1
+	}
+	return 1
+}
+
+func opHolds(op emfilter.Op, c int) bool {
 	switch op {
-	case FilterEq:
+	case emfilter.Eq:
 		return c == 0
-	case FilterNe:
+	case emfilter.Ne:
 		return c != 0
-	case FilterGt:
+	case emfilter.Gt:
 		return c > 0
-	case FilterGe:
+	case emfilter.Ge:
 		return c >= 0
-	case FilterLt:
+	case emfilter.Lt:
 		return c < 0
-	case FilterLe:
+	case emfilter.Le:
 		return c <= 0
 	}
 	return false
@@ -242,10 +153,10 @@ func opHolds(op FilterOp, c int) bool {
 // parseFilterTime accepts RFC 3339 with or without zone and fraction
 // (a time without zone is UTC), "2006-01-02 15:04:05" and a bare date.
 func parseFilterTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	if t, ok := em.ParseTime(s); ok {
+		return t, nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return t, nil
 		}
@@ -253,30 +164,34 @@ func parseFilterTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("invalid time [%s]; use UTC in RFC 3339 form such as 2025-08-15T06:00:00Z", s)
 }
 
-// sortFunc returns a comparison of tasks by field f, ascending.
-func sortFunc(st *store, f *taskField) func(a, b *taskRec) int {
-	switch f.kind {
-	case kindTime:
-		return func(a, b *taskRec) int { return f.time(a).Compare(f.time(b)) }
-	case kindInt:
-		return func(a, b *taskRec) int { return cmp.Compare(f.int(a), f.int(b)) }
-	case kindState:
-		return func(a, b *taskRec) int { return cmp.Compare(stateIndex(f.str(st, a)), stateIndex(f.str(st, b))) }
-	case kindResult:
-		return func(a, b *taskRec) int { return cmp.Compare(resultIndex(f.str(st, a)), resultIndex(f.str(st, b))) }
+// sortFunc returns a comparison of records by field f, ascending.
+func sortFunc[R record](st *store, f em.Field, g getter[R]) func(a, b R) int {
+	switch f.Kind {
+	case em.Time:
+		return func(a, b R) int { return g.time(a).Compare(g.time(b)) }
+	case em.Int:
+		return func(a, b R) int { return cmp.Compare(g.int(a), g.int(b)) }
+	case em.Bool:
+		return func(a, b R) int { return cmpBool(g.bool(a), g.bool(b)) }
+	case em.Enum:
+		return func(a, b R) int {
+			return cmp.Compare(enumIndex(f.Values, g.str(st, a)), enumIndex(f.Values, g.str(st, b)))
+		}
 	}
-	return func(a, b *taskRec) int {
-		return strings.Compare(strings.ToLower(f.str(st, a)), strings.ToLower(f.str(st, b)))
+	return func(a, b R) int {
+		return strings.Compare(strings.ToLower(g.str(st, a)), strings.ToLower(g.str(st, b)))
 	}
 }
 
 // queryRequest is a parsed GET /api/query.
 type queryRequest struct {
 	pairs    []queryPair
+	res      resource
 	entities bool
-	filter   predicate
-	sortBy   *taskField
+	filter   *emfilter.Expr
+	sortBy   string
 	desc     bool
+	json     bool // answer in JSON
 	pageSize int
 	page     int
 }
@@ -292,11 +207,11 @@ func parseQuery(raw string) (*queryRequest, error) {
 		return "", false
 	}
 	typ, _ := get("type")
-	switch {
-	case typ == "":
-		return nil, errors.New("the query has no type; use type=BackupTaskSession")
-	case !strings.EqualFold(typ, vem.KindBackupTaskSession):
-		return nil, fmt.Errorf("query type [%s] is not supported by this server; use type=BackupTaskSession", typ)
+	if typ == "" {
+		return nil, fmt.Errorf("the query has no type; use one of type=%s", strings.Join(queryTypeNames(), ", type="))
+	}
+	if q.res = queryResource(typ); q.res == nil {
+		return nil, fmt.Errorf("query type [%s] is not supported by this server; use one of type=%s", typ, strings.Join(queryTypeNames(), ", type="))
 	}
 	switch f, _ := get("format"); {
 	case f == "" || strings.EqualFold(f, "References") || strings.EqualFold(f, "Refs"):
@@ -306,13 +221,11 @@ func parseQuery(raw string) (*queryRequest, error) {
 		return nil, fmt.Errorf("query format [%s] is not supported; use format=Entities or no format (references)", f)
 	}
 	if expr, _ := get("filter"); strings.TrimSpace(expr) != "" {
-		e, err := ParseFilter(expr)
+		e, err := emfilter.Parse(expr)
 		if err != nil {
 			return nil, err
 		}
-		if q.filter, err = compileFilter(e); err != nil {
-			return nil, err
-		}
+		q.filter = e
 	}
 	asc, hasAsc := get("sortAsc")
 	desc, hasDesc := get("sortDesc")
@@ -320,15 +233,10 @@ func parseQuery(raw string) (*queryRequest, error) {
 		return nil, errors.New("give sortAsc or sortDesc, not both")
 	}
 	if hasAsc || hasDesc {
-		name := asc
+		q.sortBy = asc
 		if hasDesc {
-			name, q.desc = desc, true
+			q.sortBy, q.desc = desc, true
 		}
-		f, err := lookupTaskField(name)
-		if err != nil {
-			return nil, err
-		}
-		q.sortBy = f
 	}
 	for _, p := range []struct {
 		name string
@@ -347,38 +255,56 @@ func parseQuery(raw string) (*queryRequest, error) {
 	return q, nil
 }
 
-func (s *Server) query(w http.ResponseWriter, r *http.Request, c *call) {
-	q, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		s.fail(w, c, http.StatusBadRequest, err.Error())
-		return
+// queryPage is one page of a query result, its fragments already rendered.
+type queryPage struct {
+	frags [][]byte
+	size  int // total bytes of frags
+	pages int
+}
+
+// runQuery filters, sorts and pages the records of t that the query
+// service sees.
+func (t *entityType[R]) runQuery(s *Server, q *queryRequest) (*queryPage, error) {
+	var pred func(*store, R) bool
+	if q.filter != nil {
+		p, err := compile(t, q.filter)
+		if err != nil {
+			return nil, err
+		}
+		pred = p
 	}
+	var less func(a, b R) int
+	byCreation := false
 	st := s.store
+	if q.sortBy != "" {
+		f, g, err := t.queryField(q.sortBy)
+		if err != nil {
+			return nil, err
+		}
+		byCreation = t.byCreation && f.Name == "CreationTime"
+		less = sortFunc(st, f, g)
+	}
+	now := s.cfg.clock()
 	st.mu.RLock()
-	var matches []*taskRec
-	if q.filter == nil {
-		matches = slices.Clone(st.order)
-	} else {
-		for _, t := range st.order {
-			if q.filter(st, t) {
-				matches = append(matches, t)
-			}
+	all := t.all(st)
+	matches := all[:0:0]
+	for _, r := range all {
+		if (t.collected == nil || t.collected(r, now)) && (pred == nil || pred(st, r)) {
+			matches = append(matches, r)
 		}
 	}
-	// st.order is by CreationTime; other sorts are stable on top of it.
+	// The default order is by CreationTime; other sorts are stable on top
+	// of it.
 	switch {
-	case q.sortBy == nil:
-	case q.sortBy.name == "CreationTime":
+	case less == nil:
+	case byCreation:
 		if q.desc {
 			slices.Reverse(matches)
 		}
+	case q.desc:
+		slices.SortStableFunc(matches, func(a, b R) int { return less(b, a) })
 	default:
-		less := sortFunc(st, q.sortBy)
-		if q.desc {
-			slices.SortStableFunc(matches, func(a, b *taskRec) int { return less(b, a) })
-		} else {
-			slices.SortStableFunc(matches, less)
-		}
+		slices.SortStableFunc(matches, less)
 	}
 	st.mu.RUnlock()
 
@@ -388,17 +314,37 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, c *call) {
 	if total > 0 {
 		pages = (total-1)/q.pageSize + 1
 	}
-	var page []*taskRec
+	var page []R
 	if q.page <= pages && total > 0 {
 		start := (q.page - 1) * q.pageSize // < total
 		page = matches[start : start+min(q.pageSize, total-start)]
 	}
-	links := s.pagingLinks(q, pages)
+	out := &queryPage{frags: make([][]byte, len(page)), pages: pages}
+	for i, r := range page {
+		out.frags[i] = t.fragment(s.render, r, q.entities, q.json)
+		out.size += len(out.frags[i])
+	}
+	return out, nil
+}
+
+func (s *Server) query(w http.ResponseWriter, r *http.Request, c *call) {
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.fail(w, c, http.StatusBadRequest, err.Error())
+		return
+	}
+	q.json = c.json
+	p, err := q.res.runQuery(s, q)
+	if err != nil {
+		s.fail(w, c, http.StatusBadRequest, err.Error())
+		return
+	}
+	links := s.pagingLinks(q, p.pages)
 	s.reply(w, c, http.StatusOK, func(json bool) []byte {
 		if json {
-			return s.queryJSON(q, page, pages, links)
+			return s.queryJSON(q, p, links)
 		}
-		return s.queryXML(q, page, pages, links)
+		return s.queryXML(q, p, links)
 	})
 }
 
@@ -463,35 +409,18 @@ func urlEncode(s string) string {
 	return b.String()
 }
 
-// fragments returns the cached fragments of a page and their total size,
-// so that the document is allocated once.
-func fragments(page []*taskRec, frag func(*taskRec) []byte) ([][]byte, int) {
-	out := make([][]byte, len(page))
-	n := 0
-	for i, t := range page {
-		out[i] = frag(t)
-		n += len(out[i])
-	}
-	return out, n
-}
-
-func (s *Server) queryXML(q *queryRequest, page []*taskRec, pages int, links []linkSpec) []byte {
-	frag := s.render.taskRefXMLFragment
-	if q.entities {
-		frag = s.render.taskXMLFragment
-	}
-	frags, size := fragments(page, frag)
-	w := &xmlWriter{b: make([]byte, 0, size+2048)}
+func (s *Server) queryXML(q *queryRequest, p *queryPage, links []linkSpec) []byte {
+	w := &xmlWriter{b: make([]byte, 0, p.size+2048)}
 	w.b = append(w.b, xmlHeader...)
 	w.tag("QueryResult", nsDefault, false)
 	list := "Refs"
 	if q.entities {
 		w.tag("Entities", nsNone, false)
-		list = "BackupTaskSessions"
+		list = q.res.collection()
 	}
-	w.tag(list, nsNone, len(page) == 0)
-	if len(page) > 0 {
-		for _, f := range frags {
+	w.tag(list, nsNone, len(p.frags) == 0)
+	if len(p.frags) > 0 {
+		for _, f := range p.frags {
 			w.b = append(w.b, f...)
 		}
 		w.end(list)
@@ -500,7 +429,7 @@ func (s *Server) queryXML(q *queryRequest, page []*taskRec, pages int, links []l
 		w.end("Entities")
 	}
 	w.tag("PagingInfo", nsNone, false,
-		"PagesCount", strconv.Itoa(pages),
+		"PagesCount", strconv.Itoa(p.pages),
 		"PageSize", strconv.Itoa(q.pageSize),
 		"PageNum", strconv.Itoa(q.page))
 	w.links(s.render.base, links)
@@ -510,7 +439,7 @@ func (s *Server) queryXML(q *queryRequest, page []*taskRec, pages int, links []l
 }
 
 // queryEntityCollections are the collections of EM 12's QueryResult
-// Entities object, in its order; all but BackupTaskSessions are null here.
+// Entities object, in its order; all but the one queried are null.
 var queryEntityCollections = []string{
 	"Jobs", "FailoverPlans", "Backups", "Replicas", "Repositories", "RestorePoints", "VmRestorePoints",
 	"VAppRestorePoints", "VmReplicaPoints", "BackupJobSessions", "ReplicaJobSessions", "ReplicaTaskSessions",
@@ -524,19 +453,14 @@ var queryEntityCollections = []string{
 	"VAppCdpReplicas", "VAppCdpReplicaVms", "SystemSessions",
 }
 
-func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []linkSpec) []byte {
-	frag := s.render.taskRefJSONFragment
-	if q.entities {
-		frag = s.render.taskJSONFragment
-	}
-	frags, size := fragments(page, frag)
-	w := &jsonWriter{b: make([]byte, 0, size+len(page)+4096), camel: s.render.camel}
+func (s *Server) queryJSON(q *queryRequest, p *queryPage, links []linkSpec) []byte {
+	w := &jsonWriter{b: make([]byte, 0, p.size+len(p.frags)+4096), camel: s.render.camel}
 	list := func(key string) {
 		w.key(key)
 		w.obj()
 		w.key(key)
 		w.arr()
-		for _, f := range frags {
+		for _, f := range p.frags {
 			w.raw(f)
 		}
 		w.endArr()
@@ -549,7 +473,7 @@ func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []
 		w.key("Entities")
 		w.obj()
 		for _, name := range queryEntityCollections {
-			if name == "BackupTaskSessions" {
+			if name == q.res.collection() {
 				list(name)
 				continue
 			}
@@ -571,7 +495,7 @@ func (s *Server) queryJSON(q *queryRequest, page []*taskRec, pages int, links []
 	w.links(s.render.base, links)
 	w.kint("PageNum", int64(q.page))
 	w.kint("PageSize", int64(q.pageSize))
-	w.kint("PagesCount", int64(pages))
+	w.kint("PagesCount", int64(p.pages))
 	w.endObj()
 	w.endObj()
 	return w.b

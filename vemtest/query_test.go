@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
 )
@@ -239,7 +238,7 @@ func TestQueryBadRequests(t *testing.T) {
 			}
 		})
 	}
-	for _, q := range []string{"/api/query", "/api/query?type=Job", "/api/query?type="} {
+	for _, q := range []string{"/api/query", "/api/query?type=Repository", "/api/query?type="} {
 		requireError(t, get(t, srv, token, q), http.StatusBadRequest)
 	}
 }

@@ -176,6 +176,25 @@ func NewServer(opts ...Option) *Server {
 // goroutines sharing it reuse their connections.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
+// NewClient returns a vem client wired to the server: its URL, its
+// credentials, and a CA pool that trusts its certificate (with WithoutTLS,
+// permission to use plain HTTP). opts come after those and may override
+// them, for example vem.WithFormat(vem.FormatJSON) or
+// vem.WithCredentials for another account; vem.WithHTTPClient cannot be
+// combined with the CA pool (use Client's transport instead). The caller
+// closes the client.
+func (s *Server) NewClient(opts ...vem.Option) (*vem.Client, error) {
+	base := []vem.Option{vem.WithCredentials(s.Username, s.Password)}
+	if pemBytes := s.CertificatePEM(); pemBytes != nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pemBytes)
+		base = append(base, vem.WithRootCAs(pool))
+	} else {
+		base = append(base, vem.WithAllowInsecureHTTP())
+	}
+	return vem.New(s.URL, append(base, opts...)...)
+}
+
 // CertificatePEM returns the server's self-signed certificate in PEM form,
 // for a client's CA pool; nil with WithoutTLS.
 func (s *Server) CertificatePEM() []byte {
@@ -243,8 +262,9 @@ func (s *Server) SetFaults(f Faults) { s.faults.setPlan(f) }
 
 // AddBackupTaskSession stores ts (replacing a task session with the same
 // ID) and, when they are not stored yet, synthesizes the backup server, job
-// session and VM restore point its links point at, with values consistent
-// with ts (names from the links, times from ts).
+// session, job and VM restore point its links point at, with values
+// consistent with ts (names from the links, times from ts). Its VM joins
+// the objects of the job.
 //
 // ts.UID may be a full UID or a bare GUID; AddBackupTaskSession panics when
 // it is neither, as that is a mistake in the test. Link Hrefs keep only
@@ -261,9 +281,10 @@ func (s *Server) AddBackupTaskSession(ts vem.BackupTaskSession) {
 }
 
 // AddBackupJobSession stores js, replacing a job session with the same ID
-// (the task sessions that point at it stay). It panics when js.UID is
-// neither a GUID nor a BackupJobSession UID. An empty JobUID is derived
-// from the job name; without links the standard ones are generated.
+// (the task sessions that point at it stay), and synthesizes its job when
+// it is not stored yet. It panics when js.UID is neither a GUID nor a
+// BackupJobSession UID. An empty JobUID is derived from the job name;
+// without links the standard ones are generated.
 func (s *Server) AddBackupJobSession(js vem.BackupJobSession) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
@@ -271,19 +292,34 @@ func (s *Server) AddBackupJobSession(js vem.BackupJobSession) {
 }
 
 // AddBackupServer stores bs, replacing a backup server with the same ID. It
-// panics when bs.UID is neither a GUID nor a BackupServer UID.
+// panics when bs.UID is neither a GUID nor a BackupServer UID. A zero
+// WcfPort is served as 9405 and an empty VBRCertificateThumbprint as one
+// derived from the ID, as real servers always carry both.
 func (s *Server) AddBackupServer(bs vem.BackupServer) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	s.store.addServer(bs)
 }
 
-// AddVmRestorePoint stores rp, replacing a restore point with the same ID.
+// AddVMRestorePoint stores rp, replacing a restore point with the same ID.
 // It panics when rp.UID is neither a GUID nor a VmRestorePoint UID.
 func (s *Server) AddVMRestorePoint(rp vem.VMRestorePoint) {
 	s.store.mu.Lock()
 	defer s.store.mu.Unlock()
 	s.store.addRestorePoint(rp)
+}
+
+// AddJob stores j, replacing a job with the same ID, with includes as the
+// objects (VMs) it processes; without includes it keeps the objects it had
+// and gains the VMs of the task sessions added for its sessions. It panics
+// when j.UID is neither a GUID nor a Job UID. An empty JobType is Backup
+// and an empty Platform VMware; an Up BackupServerReference link names its
+// backup server (synthesized when unknown). Without links the standard ones
+// are generated, with Start, Stop and Retry.
+func (s *Server) AddJob(j vem.Job, includes ...vem.JobInclude) {
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	s.store.addJob(j, includes)
 }
 
 // TaskSessionCount returns how many backup task sessions the server holds

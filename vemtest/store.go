@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // linkSpec is a link as stored: Href is a path and query relative to the
@@ -60,28 +61,13 @@ func specsFromLinks(ls vem.Links) []linkSpec {
 	return out
 }
 
-// Render cache slots. Each record renders its list fragments once, on first
-// use; records are immutable after they are stored (an Add of the same ID
-// stores a new record), so a cached fragment never goes stale.
-const (
-	cacheXMLEntity = iota
-	cacheXMLRef
-	cacheJSONEntity
-	cacheJSONRef
-	cacheSlots
-)
-
-type renderCache struct {
-	once [cacheSlots]sync.Once
-	b    [cacheSlots][]byte
-}
-
-func (c *renderCache) get(slot int, render func() []byte) []byte {
-	c.once[slot].Do(func() { c.b[slot] = render() })
-	return c.b[slot]
-}
-
+// taskRec is a stored task session.
 type taskRec struct {
+	taskData
+	renderCache
+}
+
+type taskData struct {
 	id            string // lower-case GUID
 	name          string
 	vmDisplayName string
@@ -99,12 +85,19 @@ type taskRec struct {
 	totalSize     int64
 	vmUID         string
 	links         []linkSpec // entity links
-	cache         renderCache
+	collectedAt   time.Time  // the query service sees it from then on
 }
 
-func (t *taskRec) uid() string { return uidOf(vem.KindBackupTaskSession, t.id) }
+func (t *taskRec) guid() string            { return t.id }
+func (t *taskRec) creationTime() time.Time { return t.created }
 
+// jobSessionRec is a stored job session.
 type jobSessionRec struct {
+	jobSessionData
+	renderCache
+}
+
+type jobSessionData struct {
 	id             string
 	name           string
 	jobUID         string
@@ -118,9 +111,11 @@ type jobSessionRec struct {
 	isRetry        bool
 	failureMessage string
 	links          []linkSpec
+	collectedAt    time.Time // the query service sees it from then on
 }
 
-func (j *jobSessionRec) uid() string { return uidOf(vem.KindBackupJobSession, j.id) }
+func (j *jobSessionRec) guid() string            { return j.id }
+func (j *jobSessionRec) creationTime() time.Time { return j.created }
 
 type serverRec struct {
 	id          string
@@ -128,10 +123,13 @@ type serverRec struct {
 	description string
 	port        int
 	version     string
+	wcfPort     int
+	thumbprint  string
 	links       []linkSpec
+	renderCache
 }
 
-func (b *serverRec) uid() string { return uidOf(vem.KindBackupServer, b.id) }
+func (b *serverRec) guid() string { return b.id }
 
 type restorePointRec struct {
 	id              string
@@ -145,11 +143,45 @@ type restorePointRec struct {
 	serverName      string
 	created         time.Time
 	links           []linkSpec
+	renderCache
 }
 
-func (p *restorePointRec) uid() string { return uidOf(vem.KindVMRestorePoint, p.id) }
+func (p *restorePointRec) guid() string            { return p.id }
+func (p *restorePointRec) creationTime() time.Time { return p.created }
 
-func uidOf(kind, id string) string { return "urn:veeam:" + kind + ":" + id }
+// restorePointID is the GUID of the job-level restore point the VM restore
+// point belongs to, and restorePointName its name.
+func (p *restorePointRec) restorePointID() string { return guidFrom("restorePoint", p.id) }
+func (p *restorePointRec) restorePointName() string {
+	return p.created.Format("Jan _2 2006  3:04PM")
+}
+
+// jobRec is a job; its VMs are in store.includes.
+type jobRec struct {
+	id                 string
+	name               string
+	jobType            string
+	platform           string
+	description        string
+	scheduleConfigured bool
+	scheduleEnabled    bool
+	nextRun            time.Time
+	serverID           string
+	serverName         string
+	links              []linkSpec
+	renderCache
+}
+
+func (j *jobRec) uid() string  { return em.UID(em.KindJob, j.id) }
+func (j *jobRec) guid() string { return j.id }
+
+// includeRec is an object in a job (ObjectInJob).
+type includeRec struct {
+	id              string // ObjectInJobId
+	hierarchyObjRef string
+	name            string
+	displayName     string
+}
 
 // store holds the fake's data set. All access goes through mu; records are
 // never modified once stored.
@@ -160,6 +192,9 @@ type store struct {
 	jobSessions   map[string]*jobSessionRec
 	servers       map[string]*serverRec
 	restorePoints map[string]*restorePointRec
+	jobs          map[string]*jobRec
+	includes      map[string][]includeRec // by job ID
+	runs          runTable
 }
 
 func newStore() *store {
@@ -168,6 +203,8 @@ func newStore() *store {
 		jobSessions:   make(map[string]*jobSessionRec),
 		servers:       make(map[string]*serverRec),
 		restorePoints: make(map[string]*restorePointRec),
+		jobs:          make(map[string]*jobRec),
+		includes:      make(map[string][]includeRec),
 	}
 }
 
@@ -209,13 +246,6 @@ func (st *store) jobOf(t *taskRec) (jobUID, jobName string) {
 	return "", name
 }
 
-func (st *store) serverNameOf(t *taskRec) string {
-	if s, ok := st.servers[t.serverID]; ok {
-		return s.name
-	}
-	return t.serverName
-}
-
 // splitAt splits "Job name@2025-10-11 20:00:04" at its last "@".
 func splitAt(name string) (before, after string) {
 	if i := strings.LastIndexByte(name, '@'); i >= 0 {
@@ -254,8 +284,14 @@ func formatGUID(b [16]byte) string {
 // parseGUIDOrUID accepts a bare GUID or a UID of the given kind and returns
 // the lower-case GUID.
 func parseGUIDOrUID(kind, s string) (string, bool) {
-	id, err := vem.ParseID(kind, s)
-	return id, err == nil
+	if em.IsGUID(s) {
+		return strings.ToLower(s), true
+	}
+	k, _, ok := em.SplitUID(s)
+	if !ok || k != kind {
+		return "", false
+	}
+	return em.GUIDOf(s)
 }
 
 // addTask stores a task session and synthesizes the job session, backup
@@ -267,7 +303,7 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 	if !ok {
 		panic(fmt.Sprintf("vemtest: AddBackupTaskSession: UID %q is neither a GUID nor a BackupTaskSession UID", ts.UID))
 	}
-	t := &taskRec{
+	t := &taskRec{taskData: taskData{
 		id:            id,
 		name:          ts.Name,
 		vmDisplayName: ts.VMDisplayName,
@@ -278,7 +314,7 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 		totalSize:     ts.TotalSize,
 		vmUID:         ts.VMUID,
 		links:         specsFromLinks(ts.Links),
-	}
+	}}
 	if !ts.EndTime.IsZero() {
 		t.ended = ts.EndTime.UTC()
 	}
@@ -298,7 +334,7 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 		t.jobSessionID = jsID
 	}
 	if t.jobSessionID != "" {
-		t.jobSessionUID = uidOf(vem.KindBackupJobSession, t.jobSessionID)
+		t.jobSessionUID = em.UID(vem.KindBackupJobSession, t.jobSessionID)
 	} else {
 		t.jobSessionUID = string(ts.JobSessionUID)
 	}
@@ -320,8 +356,38 @@ func (st *store) addTask(ts vem.BackupTaskSession, sorted bool) *taskRec {
 		t.links = defaultTaskLinks(t)
 	}
 	st.synthesizeForTask(t)
+	if js, ok := st.jobSessions[t.jobSessionID]; ok && t.vmDisplayName != "" {
+		if jobID, ok := em.GUIDOf(js.jobUID); ok {
+			st.ensureInclude(jobID, t.vmDisplayName, t.vmUID)
+		}
+	}
 	st.putTask(t, sorted)
 	return t
+}
+
+// ensureJob stores the job of a job session when it is not stored yet.
+func (st *store) ensureJob(js *jobSessionRec) {
+	id, ok := parseGUIDOrUID(em.KindJob, js.jobUID)
+	if !ok {
+		return
+	}
+	if _, ok := st.jobs[id]; ok {
+		return
+	}
+	st.jobs[id] = &jobRec{id: id, name: js.jobName, jobType: cmp.Or(js.jobType, "Backup"), platform: "VMware",
+		serverID: js.serverID, serverName: js.serverName}
+}
+
+// ensureInclude adds a VM to a job's objects when it is not there yet.
+func (st *store) ensureInclude(jobID, vm, vmUID string) {
+	for _, in := range st.includes[jobID] {
+		if in.name == vm {
+			return
+		}
+	}
+	st.includes[jobID] = append(st.includes[jobID], includeRec{
+		id: guidFrom("objectInJob", jobID, vm), hierarchyObjRef: vmUID, name: vm, displayName: vm,
+	})
 }
 
 func defaultTaskLinks(t *taskRec) []linkSpec {
@@ -343,15 +409,7 @@ func defaultTaskLinks(t *taskRec) []linkSpec {
 // task links to, when they are not stored yet, with values consistent with
 // the task.
 func (st *store) synthesizeForTask(t *taskRec) {
-	if t.serverID != "" {
-		if _, ok := st.servers[t.serverID]; !ok {
-			name := t.serverName
-			if name == "" {
-				name = "backup-" + t.serverID[:8] + ".tech.local"
-			}
-			st.servers[t.serverID] = newServerRec(t.serverID, name, "", 9392, "13.0.1.1071")
-		}
-	}
+	st.ensureServer(t.serverID, t.serverName)
 	if t.jobSessionID != "" {
 		if _, ok := st.jobSessions[t.jobSessionID]; !ok {
 			name := t.jobSessionNm
@@ -364,10 +422,10 @@ func (st *store) synthesizeForTask(t *taskRec) {
 				jobName = "Backup Job"
 				name = jobName + "@" + created.Format(nameTimeLayout)
 			}
-			js := &jobSessionRec{
+			js := &jobSessionRec{jobSessionData: jobSessionData{
 				id:         t.jobSessionID,
 				name:       name,
-				jobUID:     uidOf("Job", guidFrom("job", jobName)),
+				jobUID:     em.UID(em.KindJob, guidFrom("job", jobName)),
 				jobName:    jobName,
 				jobType:    "Backup",
 				serverID:   t.serverID,
@@ -376,7 +434,7 @@ func (st *store) synthesizeForTask(t *taskRec) {
 				state:      string(vem.StateStopped),
 				result:     t.result,
 				progress:   100,
-			}
+			}}
 			if finished(t.state) {
 				js.ended = t.ended
 				if !js.ended.IsZero() {
@@ -386,6 +444,7 @@ func (st *store) synthesizeForTask(t *taskRec) {
 				js.state, js.result, js.progress = string(vem.StateWorking), string(vem.ResultNone), 50
 			}
 			st.jobSessions[js.id] = js
+			st.ensureJob(js)
 		}
 	}
 	if t.rpID != "" {
@@ -422,16 +481,24 @@ func finished(state string) bool {
 	return strings.EqualFold(state, string(vem.StateCompleted)) || strings.EqualFold(state, string(vem.StateStopped))
 }
 
+// newServerRec makes a backup server with EM's default ports and a
+// certificate thumbprint derived from its ID.
 func newServerRec(id, name, description string, port int, version string) *serverRec {
-	return &serverRec{id: id, name: name, description: description, port: port, version: version}
+	h := sha1.Sum([]byte("thumbprint\x00" + id))
+	return &serverRec{id: id, name: name, description: description, port: port, version: version,
+		wcfPort: defaultWCFPort, thumbprint: strings.ToUpper(hex.EncodeToString(h[:]))}
 }
+
+// defaultWCFPort is the port EM collects from backup servers of version 12
+// and later on.
+const defaultWCFPort = 9405
 
 func (st *store) addJobSession(js vem.BackupJobSession) {
 	id, ok := parseGUIDOrUID(vem.KindBackupJobSession, string(js.UID))
 	if !ok {
 		panic(fmt.Sprintf("vemtest: AddBackupJobSession: UID %q is neither a GUID nor a BackupJobSession UID", js.UID))
 	}
-	r := &jobSessionRec{
+	r := &jobSessionRec{jobSessionData: jobSessionData{
 		id:             id,
 		name:           js.Name,
 		jobUID:         string(js.JobUID),
@@ -444,7 +511,7 @@ func (st *store) addJobSession(js vem.BackupJobSession) {
 		isRetry:        js.IsRetry,
 		failureMessage: js.FailureMessage,
 		links:          specsFromLinks(js.Links),
-	}
+	}}
 	if !js.EndTime.IsZero() {
 		r.ended = js.EndTime.UTC()
 	}
@@ -455,15 +522,13 @@ func (st *store) addJobSession(js vem.BackupJobSession) {
 		r.jobName, _ = splitAt(r.name)
 	}
 	if r.jobUID == "" {
-		r.jobUID = uidOf("Job", guidFrom("job", r.jobName))
+		r.jobUID = em.UID(em.KindJob, guidFrom("job", r.jobName))
 	}
 	if l, ok := js.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = l.ID(), l.Name
-		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
-			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
-		}
+		r.serverID, r.serverName = st.serverOfLink(l)
 	}
 	st.jobSessions[id] = r
+	st.ensureJob(r)
 }
 
 func (st *store) addServer(bs vem.BackupServer) {
@@ -473,13 +538,15 @@ func (st *store) addServer(bs vem.BackupServer) {
 	}
 	r := newServerRec(id, bs.Name, bs.Description, bs.Port, bs.Version)
 	r.links = specsFromLinks(bs.Links)
+	r.wcfPort = cmp.Or(bs.WcfPort, r.wcfPort)
+	r.thumbprint = cmp.Or(bs.VBRCertificateThumbprint, r.thumbprint)
 	st.servers[id] = r
 }
 
 func (st *store) addRestorePoint(rp vem.VMRestorePoint) {
 	id, ok := parseGUIDOrUID(vem.KindVMRestorePoint, string(rp.UID))
 	if !ok {
-		panic(fmt.Sprintf("vemtest: AddVmRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
+		panic(fmt.Sprintf("vemtest: AddVMRestorePoint: UID %q is neither a GUID nor a VmRestorePoint UID", rp.UID))
 	}
 	r := &restorePointRec{
 		id:              id,
@@ -493,10 +560,55 @@ func (st *store) addRestorePoint(rp vem.VMRestorePoint) {
 		links:           specsFromLinks(rp.Links),
 	}
 	if l, ok := rp.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
-		r.serverID, r.serverName = l.ID(), l.Name
-		if _, ok := st.servers[r.serverID]; !ok && r.serverID != "" {
-			st.servers[r.serverID] = newServerRec(r.serverID, cmp.Or(l.Name, "backup-"+r.serverID[:8]+".tech.local"), "", 9392, "13.0.1.1071")
-		}
+		r.serverID, r.serverName = st.serverOfLink(l)
 	}
 	st.restorePoints[id] = r
+}
+
+func (st *store) addJob(j vem.Job, includes []vem.JobInclude) {
+	id, ok := parseGUIDOrUID(em.KindJob, string(j.UID))
+	if !ok {
+		panic(fmt.Sprintf("vemtest: AddJob: UID %q is neither a GUID nor a Job UID", j.UID))
+	}
+	r := &jobRec{
+		id: id, name: j.Name, jobType: cmp.Or(string(j.JobType), "Backup"), platform: cmp.Or(string(j.Platform), "VMware"),
+		description: j.Description, scheduleConfigured: j.ScheduleConfigured, scheduleEnabled: j.ScheduleEnabled,
+		links: specsFromLinks(j.Links),
+	}
+	if !j.NextRun.IsZero() {
+		r.nextRun = j.NextRun.UTC()
+	}
+	if l, ok := j.Links.Find(vem.RelUp, vem.TypeBackupServerReference); ok {
+		r.serverID, r.serverName = st.serverOfLink(l)
+	}
+	st.jobs[id] = r
+	if len(includes) == 0 {
+		return
+	}
+	ins := make([]includeRec, 0, len(includes))
+	for _, in := range includes {
+		name := cmp.Or(in.Name, in.DisplayName)
+		ins = append(ins, includeRec{
+			id:              cmp.Or(strings.ToLower(in.ObjectInJobID), guidFrom("objectInJob", id, name)),
+			hierarchyObjRef: in.HierarchyObjRef, name: name, displayName: cmp.Or(in.DisplayName, name),
+		})
+	}
+	st.includes[id] = ins
+}
+
+// serverOfLink returns the backup server an Up link names, and makes sure
+// it is stored.
+func (st *store) serverOfLink(l vem.Link) (id, name string) {
+	id, name = l.ID(), l.Name
+	st.ensureServer(id, name)
+	return id, name
+}
+
+// ensureServer synthesizes the backup server with a GUID id when it is not
+// stored yet.
+func (st *store) ensureServer(id, name string) {
+	if _, ok := st.servers[id]; ok || len(id) < 8 {
+		return
+	}
+	st.servers[id] = newServerRec(id, cmp.Or(name, "backup-"+id[:8]+".tech.local"), "", 9392, "13.0.1.1071")
 }

@@ -677,7 +677,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad ca file", f.with("VEM_CA_FILE=/nonexistent/ca.pem"), []string{"task-session", "get", seedID}, 2, []string{"--ca-file"}},
 		{"malformed ID", f.env, []string{"task-session", "get", "not-a-guid"}, 2, []string{"not-a-guid"}},
 		{"wrong kind of UID", f.env, []string{"task-session", "get", "urn:veeam:BackupJobSession:" + seedID}, 2, []string{"invalid"}},
-		{"unknown ID", f.env, []string{"task-session", "get", unknownID}, 3, []string{"404", "was not found"}},
+		{"unknown ID", f.env, []string{"task-session", "get", unknownID}, 3, []string{"404", "Cannot find backup task session"}},
 		{"unknown ID follow xml", f.env, []string{"task-session", "get", unknownID, "--follow", "-o", "xml"}, 3, []string{"404"}},
 		{"wrong password", f.with("VEM_PASSWORD=wrong"), []string{"task-session", "get", seedID}, 4, []string{"401", "Authentication failed"}},
 		{"wrong password list", f.with("VEM_PASSWORD=wrong"), []string{"task-session", "list"}, 4, []string{"401"}},

@@ -183,6 +183,7 @@ VEM_CA_FILE, VEM_TIMEOUT, VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 		a.newLogoutCmd(),
 		a.newFakeServerCmd(),
 		a.newVersionCmd(),
+		a.newDoctorCmd(),
 	)
 	return root
 }

@@ -1,4 +1,4 @@
-package vemtest_test
+package emfilter_test
 
 import (
 	"errors"
@@ -8,41 +8,41 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vemkit/vem/vemtest"
+	"github.com/vemkit/vem/internal/emfilter"
 )
 
-func cmpExpr(field string, op vemtest.FilterOp, value string) *vemtest.FilterExpr {
-	return &vemtest.FilterExpr{Op: op, Field: field, Value: value}
+func cmpExpr(field string, op emfilter.Op, value string) *emfilter.Expr {
+	return &emfilter.Expr{Op: op, Field: field, Value: value}
 }
 
 func TestParseFilter(t *testing.T) {
-	and := func(ts ...*vemtest.FilterExpr) *vemtest.FilterExpr {
-		return &vemtest.FilterExpr{Op: vemtest.FilterAnd, Terms: ts}
+	and := func(ts ...*emfilter.Expr) *emfilter.Expr {
+		return &emfilter.Expr{Op: emfilter.And, Terms: ts}
 	}
-	or := func(ts ...*vemtest.FilterExpr) *vemtest.FilterExpr {
-		return &vemtest.FilterExpr{Op: vemtest.FilterOr, Terms: ts}
+	or := func(ts ...*emfilter.Expr) *emfilter.Expr {
+		return &emfilter.Expr{Op: emfilter.Or, Terms: ts}
 	}
 	for _, tc := range []struct {
 		in        string
-		want      *vemtest.FilterExpr
+		want      *emfilter.Expr
 		canonical string
 	}{
-		{"Result==Failed", cmpExpr("Result", vemtest.FilterEq, "Failed"), "Result==Failed"},
-		{"Result!=Failed", cmpExpr("Result", vemtest.FilterNe, "Failed"), "Result!=Failed"},
-		{"TotalSize>1", cmpExpr("TotalSize", vemtest.FilterGt, "1"), "TotalSize>1"},
-		{"TotalSize>=1", cmpExpr("TotalSize", vemtest.FilterGe, "1"), "TotalSize>=1"},
-		{"TotalSize<1", cmpExpr("TotalSize", vemtest.FilterLt, "1"), "TotalSize<1"},
-		{"TotalSize<=1", cmpExpr("TotalSize", vemtest.FilterLe, "1"), "TotalSize<=1"},
-		{"  jobname  ==  x  ", cmpExpr("jobname", vemtest.FilterEq, "x"), "jobname==x"},
-		{`JobName=="Fileserver ""A"" Backup"`, cmpExpr("JobName", vemtest.FilterEq, `Fileserver "A" Backup`), `JobName=="Fileserver ""A"" Backup"`},
-		{`Name==""`, cmpExpr("Name", vemtest.FilterEq, ""), `Name==""`},
-		{`Name==""""`, cmpExpr("Name", vemtest.FilterEq, `"`), `Name==""""`},
-		{`Name=="plain"`, cmpExpr("Name", vemtest.FilterEq, "plain"), "Name==plain"},
-		{`Name=="a;b,c(d)e"`, cmpExpr("Name", vemtest.FilterEq, "a;b,c(d)e"), `Name=="a;b,c(d)e"`},
-		{`Name=="x==y"`, cmpExpr("Name", vemtest.FilterEq, "x==y"), `Name=="x==y"`},
-		{"Reason==Échec", cmpExpr("Reason", vemtest.FilterEq, "Échec"), "Reason==Échec"},
-		{`CreationTime>="2025-08-15T06:00:00Z"`, cmpExpr("CreationTime", vemtest.FilterGe, "2025-08-15T06:00:00Z"), "CreationTime>=2025-08-15T06:00:00Z"},
-		{"CreationTime>=2025-08-15T06:00:00.5+02:00", cmpExpr("CreationTime", vemtest.FilterGe, "2025-08-15T06:00:00.5+02:00"), "CreationTime>=2025-08-15T06:00:00.5+02:00"},
+		{"Result==Failed", cmpExpr("Result", emfilter.Eq, "Failed"), "Result==Failed"},
+		{"Result!=Failed", cmpExpr("Result", emfilter.Ne, "Failed"), "Result!=Failed"},
+		{"TotalSize>1", cmpExpr("TotalSize", emfilter.Gt, "1"), "TotalSize>1"},
+		{"TotalSize>=1", cmpExpr("TotalSize", emfilter.Ge, "1"), "TotalSize>=1"},
+		{"TotalSize<1", cmpExpr("TotalSize", emfilter.Lt, "1"), "TotalSize<1"},
+		{"TotalSize<=1", cmpExpr("TotalSize", emfilter.Le, "1"), "TotalSize<=1"},
+		{"  jobname  ==  x  ", cmpExpr("jobname", emfilter.Eq, "x"), "jobname==x"},
+		{`JobName=="Fileserver ""A"" Backup"`, cmpExpr("JobName", emfilter.Eq, `Fileserver "A" Backup`), `JobName=="Fileserver ""A"" Backup"`},
+		{`Name==""`, cmpExpr("Name", emfilter.Eq, ""), `Name==""`},
+		{`Name==""""`, cmpExpr("Name", emfilter.Eq, `"`), `Name==""""`},
+		{`Name=="plain"`, cmpExpr("Name", emfilter.Eq, "plain"), "Name==plain"},
+		{`Name=="a;b,c(d)e"`, cmpExpr("Name", emfilter.Eq, "a;b,c(d)e"), `Name=="a;b,c(d)e"`},
+		{`Name=="x==y"`, cmpExpr("Name", emfilter.Eq, "x==y"), `Name=="x==y"`},
+		{"Reason==Échec", cmpExpr("Reason", emfilter.Eq, "Échec"), "Reason==Échec"},
+		{`CreationTime>="2025-08-15T06:00:00Z"`, cmpExpr("CreationTime", emfilter.Ge, "2025-08-15T06:00:00Z"), "CreationTime>=2025-08-15T06:00:00Z"},
+		{"CreationTime>=2025-08-15T06:00:00.5+02:00", cmpExpr("CreationTime", emfilter.Ge, "2025-08-15T06:00:00.5+02:00"), "CreationTime>=2025-08-15T06:00:00.5+02:00"},
 		{"a==1;b==2", and(cmpExpr("a", "==", "1"), cmpExpr("b", "==", "2")), "a==1;b==2"},
 		{"a==1,b==2", or(cmpExpr("a", "==", "1"), cmpExpr("b", "==", "2")), "a==1,b==2"},
 		// AND binds tighter than OR.
@@ -55,14 +55,14 @@ func TestParseFilter(t *testing.T) {
 		{"(a==1;b==2);c==3", and(cmpExpr("a", "==", "1"), cmpExpr("b", "==", "2"), cmpExpr("c", "==", "3")), "a==1;b==2;c==3"},
 		{"a==1,(b==2,c==3)", or(cmpExpr("a", "==", "1"), cmpExpr("b", "==", "2"), cmpExpr("c", "==", "3")), "a==1,b==2,c==3"},
 		{"(a==1;b==2),c==3", or(and(cmpExpr("a", "==", "1"), cmpExpr("b", "==", "2")), cmpExpr("c", "==", "3")), "a==1;b==2,c==3"},
-		{"Job.Name==x", cmpExpr("Job.Name", vemtest.FilterEq, "x"), "Job.Name==x"},
+		{"Job.Name==x", cmpExpr("Job.Name", emfilter.Eq, "x"), "Job.Name==x"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			e, err := vemtest.ParseFilter(tc.in)
+			e, err := emfilter.Parse(tc.in)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, e)
 			assert.Equal(t, tc.canonical, e.String())
-			again, err := vemtest.ParseFilter(e.String())
+			again, err := emfilter.Parse(e.String())
 			require.NoError(t, err)
 			assert.Equal(t, e, again, "the canonical form parses back to the same expression")
 		})
@@ -90,9 +90,9 @@ func TestParseFilterErrors(t *testing.T) {
 		{strings.Repeat("(", 65) + "a==1" + strings.Repeat(")", 65), "nested deeper"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			e, err := vemtest.ParseFilter(tc.in)
+			e, err := emfilter.Parse(tc.in)
 			require.Error(t, err, "parsed as %v", e)
-			var fe *vemtest.FilterError
+			var fe *emfilter.Error
 			require.True(t, errors.As(err, &fe), "%T", err)
 			assert.Contains(t, err.Error(), tc.msg)
 			assert.Equal(t, tc.in, fe.Expr)
@@ -101,11 +101,11 @@ func TestParseFilterErrors(t *testing.T) {
 		})
 	}
 	for _, in := range []string{"", "   ", "\t\n"} {
-		_, err := vemtest.ParseFilter(in)
-		assert.ErrorIs(t, err, vemtest.ErrEmptyFilter)
+		_, err := emfilter.Parse(in)
+		assert.ErrorIs(t, err, emfilter.ErrEmpty)
 	}
 	// 64 levels are fine.
-	_, err := vemtest.ParseFilter(strings.Repeat("(", 64) + "a==1" + strings.Repeat(")", 64))
+	_, err := emfilter.Parse(strings.Repeat("(", 64) + "a==1" + strings.Repeat(")", 64))
 	assert.NoError(t, err)
 }
 
@@ -121,8 +121,8 @@ func TestQuoteFilterValue(t *testing.T) {
 		"tab\there":             "\"tab\there\"",
 		"é":                     "é",
 	} {
-		assert.Equal(t, want, vemtest.QuoteFilterValue(in), in)
-		e, err := vemtest.ParseFilter("Name==" + vemtest.QuoteFilterValue(in))
+		assert.Equal(t, want, emfilter.QuoteValue(in), in)
+		e, err := emfilter.Parse("Name==" + emfilter.QuoteValue(in))
 		require.NoError(t, err, in)
 		assert.Equal(t, in, e.Value)
 	}
@@ -130,21 +130,21 @@ func TestQuoteFilterValue(t *testing.T) {
 
 func TestFilterExprStringBuilt(t *testing.T) {
 	// A client builds an expression and renders it; the server parses it back.
-	e := &vemtest.FilterExpr{Op: vemtest.FilterAnd, Terms: []*vemtest.FilterExpr{
-		cmpExpr("JobName", vemtest.FilterEq, `Fileserver "A" Backup`),
-		{Op: vemtest.FilterOr, Terms: []*vemtest.FilterExpr{
-			cmpExpr("Result", vemtest.FilterEq, "Failed"),
-			cmpExpr("Result", vemtest.FilterEq, "Warning"),
+	e := &emfilter.Expr{Op: emfilter.And, Terms: []*emfilter.Expr{
+		cmpExpr("JobName", emfilter.Eq, `Fileserver "A" Backup`),
+		{Op: emfilter.Or, Terms: []*emfilter.Expr{
+			cmpExpr("Result", emfilter.Eq, "Failed"),
+			cmpExpr("Result", emfilter.Eq, "Warning"),
 		}},
 	}}
 	s := e.String()
 	assert.Equal(t, `JobName=="Fileserver ""A"" Backup";(Result==Failed,Result==Warning)`, s)
-	back, err := vemtest.ParseFilter(s)
+	back, err := emfilter.Parse(s)
 	require.NoError(t, err)
 	assert.Equal(t, e, back)
-	assert.Empty(t, (*vemtest.FilterExpr)(nil).String())
-	assert.True(t, vemtest.FilterLe.IsComparison())
-	assert.False(t, vemtest.FilterOr.IsComparison())
+	assert.Empty(t, (*emfilter.Expr)(nil).String())
+	assert.True(t, emfilter.Le.IsComparison())
+	assert.False(t, emfilter.Or.IsComparison())
 }
 
 func FuzzParseFilter(f *testing.F) {
@@ -164,12 +164,12 @@ func FuzzParseFilter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		e, err := vemtest.ParseFilter(in)
+		e, err := emfilter.Parse(in)
 		if err != nil {
 			return
 		}
 		s := e.String()
-		again, err := vemtest.ParseFilter(s)
+		again, err := emfilter.Parse(s)
 		if err != nil {
 			t.Fatalf("canonical %q of %q does not parse: %v", s, in, err)
 		}

@@ -1,4 +1,8 @@
-package vemtest
+// Package emfilter parses the filter expressions of Enterprise Manager's query
+// service. It is written independently of the filter renderer of package vem,
+// so that the fake server in vemtest, which parses with it, checks what vem
+// writes rather than agreeing with it by construction.
+package emfilter
 
 import (
 	"errors"
@@ -8,21 +12,21 @@ import (
 	"unicode/utf8"
 )
 
-// FilterOp is an operator of the query service's filter language: one of
+// Op is an operator of the query service's filter language: one of
 // the two logical connectives or one of the six comparisons.
-type FilterOp string
+type Op string
 
-// Filter operators. FilterAnd (";") binds tighter than FilterOr (","), so
+// Filter operators. And (";") binds tighter than Or (","), so
 // "a==1;b==2,c==3" means "(a==1 AND b==2) OR c==3"; parentheses override.
 const (
-	FilterAnd FilterOp = ";"  // logical AND of Terms
-	FilterOr  FilterOp = ","  // logical OR of Terms
-	FilterEq  FilterOp = "==" // Field equals Value
-	FilterNe  FilterOp = "!=" // Field differs from Value
-	FilterGt  FilterOp = ">"  // Field is greater than Value
-	FilterGe  FilterOp = ">=" // Field is greater than or equal to Value
-	FilterLt  FilterOp = "<"  // Field is less than Value
-	FilterLe  FilterOp = "<=" // Field is less than or equal to Value
+	And Op = ";"  // logical AND of Terms
+	Or  Op = ","  // logical OR of Terms
+	Eq  Op = "==" // Field equals Value
+	Ne  Op = "!=" // Field differs from Value
+	Gt  Op = ">"  // Field is greater than Value
+	Ge  Op = ">=" // Field is greater than or equal to Value
+	Lt  Op = "<"  // Field is less than Value
+	Le  Op = "<=" // Field is less than or equal to Value
 )
 
 // maxFilterDepth bounds parenthesis nesting so that hostile input cannot
@@ -31,44 +35,44 @@ const maxFilterDepth = 64
 
 // IsComparison reports whether op compares a field with a value (as opposed
 // to combining terms).
-func (op FilterOp) IsComparison() bool {
+func (op Op) IsComparison() bool {
 	switch op {
-	case FilterEq, FilterNe, FilterGt, FilterGe, FilterLt, FilterLe:
+	case Eq, Ne, Gt, Ge, Lt, Le:
 		return true
 	}
 	return false
 }
 
-// FilterExpr is a parsed filter: either a comparison (Op is a comparison,
+// Expr is a parsed filter: either a comparison (Op is a comparison,
 // Field and Value are set, Terms is nil) or a logical combination (Op is
-// FilterAnd or FilterOr and Terms holds two or more sub-expressions).
+// And or Or and Terms holds two or more sub-expressions).
 //
 // The parser flattens nested combinations of the same kind, so "(a;b);c"
-// and "a;(b;c)" both give one FilterAnd with three terms.
-type FilterExpr struct {
-	Op    FilterOp
+// and "a;(b;c)" both give one And with three terms.
+type Expr struct {
+	Op    Op
 	Field string // as written; field names are matched case-insensitively
 	Value string // unquoted: `"Fileserver ""A"""` gives `Fileserver "A"`
-	Terms []*FilterExpr
+	Terms []*Expr
 }
 
-// FilterError is a syntax error in a filter expression.
-type FilterError struct {
+// Error is a syntax error in a filter expression.
+type Error struct {
 	Expr string // the whole expression
 	Pos  int    // byte offset of the problem in Expr
 	Msg  string
 }
 
 // Error describes the problem and where it is.
-func (e *FilterError) Error() string {
-	return fmt.Sprintf("vemtest: invalid filter at offset %d: %s", e.Pos, e.Msg)
+func (e *Error) Error() string {
+	return fmt.Sprintf("emfilter: invalid filter at offset %d: %s", e.Pos, e.Msg)
 }
 
-// ErrEmptyFilter is returned by ParseFilter for an expression that is empty
+// ErrEmpty is returned by Parse for an expression that is empty
 // or only white space.
-var ErrEmptyFilter = errors.New("vemtest: empty filter")
+var ErrEmpty = errors.New("emfilter: empty filter")
 
-// ParseFilter parses a filter expression of Enterprise Manager's query
+// Parse parses a filter expression of Enterprise Manager's query
 // service, for example
 //
 //	JobName=="Fileserver ""A"" Backup";(Result==Failed,Result==Warning)
@@ -85,13 +89,13 @@ var ErrEmptyFilter = errors.New("vemtest: empty filter")
 //	bare       = one or more characters other than white space and ;,()"=!<>
 //	quoted     = `"` { any character, `""` for a quote } `"`
 //
-// ";" (AND) binds tighter than "," (OR). ParseFilter checks syntax only; the
+// ";" (AND) binds tighter than "," (OR). Parse checks syntax only; the
 // server checks field names and value types when it runs a query.
-func ParseFilter(expr string) (*FilterExpr, error) {
+func Parse(expr string) (*Expr, error) {
 	p := &filterParser{src: expr}
 	p.skipSpace()
 	if p.pos == len(p.src) {
-		return nil, ErrEmptyFilter
+		return nil, ErrEmpty
 	}
 	e, err := p.parseOr(0)
 	if err != nil {
@@ -107,8 +111,8 @@ func ParseFilter(expr string) (*FilterExpr, error) {
 // String returns the canonical form of the expression: no white space,
 // values quoted only when they must be (empty, or holding white space or one
 // of ;,()"=!<>), parentheses only around an OR that is a term of an AND.
-// ParseFilter(e.String()) gives an expression with the same String.
-func (e *FilterExpr) String() string {
+// Parse(e.String()) gives an expression with the same String.
+func (e *Expr) String() string {
 	if e == nil {
 		return ""
 	}
@@ -117,14 +121,14 @@ func (e *FilterExpr) String() string {
 	return b.String()
 }
 
-func (e *FilterExpr) write(b *strings.Builder) {
+func (e *Expr) write(b *strings.Builder) {
 	switch e.Op {
-	case FilterAnd, FilterOr:
+	case And, Or:
 		for i, t := range e.Terms {
 			if i > 0 {
 				b.WriteString(string(e.Op))
 			}
-			paren := e.Op == FilterAnd && t != nil && t.Op == FilterOr
+			paren := e.Op == And && t != nil && t.Op == Or
 			if paren {
 				b.WriteByte('(')
 			}
@@ -138,13 +142,13 @@ func (e *FilterExpr) write(b *strings.Builder) {
 	default:
 		b.WriteString(e.Field)
 		b.WriteString(string(e.Op))
-		b.WriteString(QuoteFilterValue(e.Value))
+		b.WriteString(QuoteValue(e.Value))
 	}
 }
 
-// QuoteFilterValue returns v as it must be written in a filter: bare when it
+// QuoteValue returns v as it must be written in a filter: bare when it
 // can be, otherwise in double quotes with inner quotes doubled.
-func QuoteFilterValue(v string) string {
+func QuoteValue(v string) string {
 	if v != "" && strings.IndexFunc(v, func(r rune) bool { return !isBareRune(r) }) < 0 {
 		return v
 	}
@@ -176,7 +180,7 @@ type filterParser struct {
 }
 
 func (p *filterParser) errorf(format string, args ...any) error {
-	return &FilterError{Expr: p.src, Pos: p.pos, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Expr: p.src, Pos: p.pos, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *filterParser) peekRune() rune {
@@ -204,18 +208,18 @@ func (p *filterParser) accept(c byte) bool {
 	return false
 }
 
-func (p *filterParser) parseOr(depth int) (*FilterExpr, error) {
-	return p.parseList(depth, FilterOr, ',', p.parseAnd)
+func (p *filterParser) parseOr(depth int) (*Expr, error) {
+	return p.parseList(depth, Or, ',', p.parseAnd)
 }
 
-func (p *filterParser) parseAnd(depth int) (*FilterExpr, error) {
-	return p.parseList(depth, FilterAnd, ';', p.parsePrimary)
+func (p *filterParser) parseAnd(depth int) (*Expr, error) {
+	return p.parseList(depth, And, ';', p.parsePrimary)
 }
 
 // parseList parses one or more sub-expressions separated by sep and returns
 // them combined with op, flattening nested combinations of the same op.
-func (p *filterParser) parseList(depth int, op FilterOp, sep byte, next func(int) (*FilterExpr, error)) (*FilterExpr, error) {
-	var terms []*FilterExpr
+func (p *filterParser) parseList(depth int, op Op, sep byte, next func(int) (*Expr, error)) (*Expr, error) {
+	var terms []*Expr
 	for {
 		t, err := next(depth)
 		if err != nil {
@@ -233,10 +237,10 @@ func (p *filterParser) parseList(depth int, op FilterOp, sep byte, next func(int
 	if len(terms) == 1 {
 		return terms[0], nil
 	}
-	return &FilterExpr{Op: op, Terms: terms}, nil
+	return &Expr{Op: op, Terms: terms}, nil
 }
 
-func (p *filterParser) parsePrimary(depth int) (*FilterExpr, error) {
+func (p *filterParser) parsePrimary(depth int) (*Expr, error) {
 	if p.accept('(') {
 		if depth >= maxFilterDepth {
 			return nil, p.errorf("parentheses nested deeper than %d", maxFilterDepth)
@@ -256,7 +260,7 @@ func (p *filterParser) parsePrimary(depth int) (*FilterExpr, error) {
 	return p.parseComparison()
 }
 
-func (p *filterParser) parseComparison() (*FilterExpr, error) {
+func (p *filterParser) parseComparison() (*Expr, error) {
 	p.skipSpace()
 	if p.pos == len(p.src) {
 		return nil, p.errorf("expected a field name but the filter ends")
@@ -279,12 +283,12 @@ func (p *filterParser) parseComparison() (*FilterExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FilterExpr{Op: op, Field: field, Value: value}, nil
+	return &Expr{Op: op, Field: field, Value: value}, nil
 }
 
-func (p *filterParser) parseOp() (FilterOp, error) {
+func (p *filterParser) parseOp() (Op, error) {
 	rest := p.src[p.pos:]
-	for _, op := range []FilterOp{FilterEq, FilterNe, FilterGe, FilterLe, FilterGt, FilterLt} {
+	for _, op := range []Op{Eq, Ne, Ge, Le, Gt, Lt} {
 		if strings.HasPrefix(rest, string(op)) {
 			p.pos += len(op)
 			return op, nil
