@@ -175,6 +175,21 @@ func TestLogoutOfASessionEMNoLongerKnows(t *testing.T) {
 	}
 }
 
+// TestLogoutOfABorrowedSessionEMNoLongerKnows: the lookup of a borrowed
+// session's SessionId meets a 401: the session is gone, Logout succeeds
+// quietly and forgets it.
+func TestLogoutOfABorrowedSessionEMNoLongerKnows(t *testing.T) {
+	t.Parallel()
+	em := newFakeEM(t)
+	em.mt.RegisterResponder(http.MethodGet, testBase+"/api/logonSessions", func(*http.Request) (*http.Response, error) {
+		return unauthorized(), nil
+	})
+	c := em.borrowedClient(t, "ended-tok")
+	require.NoError(t, c.Logout(context.Background()))
+	assert.Empty(t, c.SessionID())
+	assert.Equal(t, 1, em.mt.GetTotalCallCount(), "no DELETE of a guessed session")
+}
+
 // TestSecretsRedactedFromErrors: whatever the server echoes back, the
 // password, the Basic value, its base64 and the token never reach an error.
 func TestSecretsRedactedFromErrors(t *testing.T) {
