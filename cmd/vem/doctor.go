@@ -911,6 +911,9 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 	case errors.Is(err, vem.ErrForbidden):
 		d.report(doctorFail, check, fmt.Sprintf("EM knows \"%s\" but refuses it a session (403 Forbidden): the account has no EM role", user),
 			"give the account an EM role (Configuration > Roles): Portal Administrator, Portal User or Restore Operator", exitAuth)
+	case errors.Is(err, vem.ErrNotEnterpriseManager):
+		d.report(doctorFail, check, "logon refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
+			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", exitError)
 	case errors.As(err, &apiErr):
 		code := exitError
 		switch apiErr.StatusCode {
