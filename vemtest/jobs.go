@@ -111,12 +111,16 @@ func (rt *runTable) pickResult() vem.Result {
 	return vem.ResultFailed
 }
 
-// advance finishes the runs whose time is up. It takes the store's write
-// lock only when one is due.
+// advance finishes the runs whose time is up and moves the Progress of the
+// others on, in steps of 10 %. It takes the store's write lock only when
+// something changes.
 func (s *Server) advance(now time.Time) {
 	st := s.store
 	st.mu.RLock()
-	due := slices.ContainsFunc(st.runs.active, func(r *jobRun) bool { return !now.Before(r.end) })
+	due := slices.ContainsFunc(st.runs.active, func(r *jobRun) bool {
+		js, ok := st.jobSessions[r.sessionID]
+		return !now.Before(r.end) || ok && js.progress != r.progress(now, s.cfg.runTime)
+	})
 	st.mu.RUnlock()
 	if !due {
 		return
@@ -125,11 +129,25 @@ func (s *Server) advance(now time.Time) {
 	defer st.mu.Unlock()
 	st.runs.active = slices.DeleteFunc(st.runs.active, func(r *jobRun) bool {
 		if now.Before(r.end) {
+			if js, ok := st.jobSessions[r.sessionID]; ok && js.progress != r.progress(now, s.cfg.runTime) {
+				d := js.jobSessionData
+				d.progress = r.progress(now, s.cfg.runTime)
+				st.jobSessions[r.sessionID] = &jobSessionRec{jobSessionData: d}
+			}
 			return false
 		}
 		s.finishRun(r, r.end, r.result, "")
 		return true
 	})
+}
+
+// progress is how far a run is at now, rounded down to 10 %.
+func (r *jobRun) progress(now time.Time, runTime time.Duration) int {
+	if runTime <= 0 {
+		return 0
+	}
+	left := r.end.Sub(now)
+	return min(90, max(0, int(100-100*left/runTime)/10*10))
 }
 
 // finishRun stores the final job session and task sessions of a run. The

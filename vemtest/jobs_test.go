@@ -145,8 +145,12 @@ func TestStartJobRunsToTheChosenResult(t *testing.T) {
 			assert.Equal(t, "Finished", g.task(t, task.TaskID).State)
 
 			// The session ends after the run time with the chosen result.
-			g.clock.Add(testRunTime - 2*time.Second - time.Millisecond)
+			assert.Equal(t, "0", text(g.last(t, vemtest.SeedJobID), "Progress"))
+			g.clock.Add(testRunTime/2 - 2*time.Second)
+			assert.Equal(t, "50", text(g.last(t, vemtest.SeedJobID), "Progress"))
+			g.clock.Add(testRunTime/2 - time.Millisecond)
 			assert.Equal(t, "Working", text(g.last(t, vemtest.SeedJobID), "State"))
+			assert.Equal(t, "90", text(g.last(t, vemtest.SeedJobID), "Progress"))
 			g.clock.Add(time.Millisecond)
 			js = g.last(t, vemtest.SeedJobID)
 			assert.Equal(t, "Stopped", text(js, "State"))
