@@ -41,7 +41,7 @@ const (
 type taskDoc struct {
 	id        string // "task-1"
 	owner     string // logon session ID
-	operation string // StartJob, RetryJob, StopJob
+	operation string // StartJob, RetryJob, StopJob, StopJobSession
 	opDone    time.Time
 	collected time.Time
 	success   bool
@@ -182,8 +182,14 @@ func (s *Server) finishRun(r *jobRun, end time.Time, result vem.Result, why stri
 	if old, ok := st.jobSessions[r.sessionID]; ok {
 		d := old.jobSessionData
 		d.state, d.result, d.progress, d.ended, d.collectedAt = string(vem.StateStopped), string(result), 100, end, collected
-		if failed > 0 {
-			d.failureMessage = cmp.Or(why, strconv.Itoa(failed)+" of "+strconv.Itoa(len(r.taskIDs))+" VMs failed to process.")
+		switch {
+		case result != vem.ResultFailed:
+		case why != "":
+			d.failureMessage = why
+		case len(r.taskIDs) == 0:
+			d.failureMessage = "The job has no objects to process."
+		default:
+			d.failureMessage = strconv.Itoa(failed) + " of " + strconv.Itoa(len(r.taskIDs)) + " VMs failed to process."
 		}
 		st.jobSessions[r.sessionID] = &jobSessionRec{jobSessionData: d}
 	}

@@ -492,3 +492,17 @@ func TestDeleteTask(t *testing.T) {
 	// The job runs on.
 	assert.Equal(t, "Working", text(g.last(t, vemtest.SeedJobID), "State"))
 }
+
+func TestJobWithoutObjects(t *testing.T) {
+	g := newJobRig(t)
+	const id = "55555555-3333-4444-8555-666666666666"
+	g.srv.AddJob(vem.Job{UID: id, Name: "Empty"})
+	g.srv.SetNextResult(vem.ResultFailed)
+	require.Equal(t, http.StatusAccepted, g.action(t, id, "start").status)
+	js := g.last(t, id)
+	assert.Empty(t, g.taskSessions(t, js.Attrs["UID"]))
+	g.clock.Add(testRunTime)
+	js = g.last(t, id)
+	assert.Equal(t, "Failed", text(js, "Result"))
+	assert.Equal(t, "The job has no objects to process.", text(js, "FailureMessage"))
+}
