@@ -391,7 +391,7 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		return true
 	}
 	if d.a.g.caFile != "" && !d.a.g.insecure {
-		pool, err := loadCAFile(d.a.g.caFile)
+		pool, err := vem.LoadCAFile(d.a.g.caFile)
 		if err != nil {
 			d.report(doctorFail, check, "--ca-file ("+envCAFile+"): "+doctorClean(err.Error()),
 				"give a PEM file of the CA certificates to trust", exitUsage)
