@@ -23,6 +23,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Limits and thresholds of vem doctor.
@@ -121,7 +122,7 @@ type doctor struct {
 	dateSeen   bool
 	serverDate time.Time // the Date header of the last raw answer
 	localDate  time.Time // this machine's time when that answer arrived
-	borrowed   bool      // the session is the user's, from --session-id
+	borrowed   bool      // the session is the user's, from VEM_SESSION_ID or --session-id-stdin
 
 	// proxyFor is the proxy the SDK's transport would use; nil means
 	// http.ProxyFromEnvironment.
@@ -129,8 +130,7 @@ type doctor struct {
 }
 
 // doctorFailure is the error of a doctor run with a failed check. Its exit
-// code is that of the first failure; it unwraps to an error that exitCode
-// maps to that code.
+// code is that of the first failure.
 type doctorFailure struct {
 	failures int
 	check    string
@@ -144,21 +144,8 @@ func (e *doctorFailure) Error() string {
 	return fmt.Sprintf("doctor: %d checks failed, the first: %s", e.failures, e.check)
 }
 
-// errDoctorUnreachable stands for a failed tcp or tls check in exitCode.
-var errDoctorUnreachable = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("server unreachable")}
-
-// Unwrap returns the error exitCode maps to e.code.
-func (e *doctorFailure) Unwrap() error {
-	switch e.code {
-	case exitUsage:
-		return vem.ErrNoCredentials
-	case exitAuth:
-		return vem.ErrUnauthorized
-	case exitUnreachable:
-		return errDoctorUnreachable
-	}
-	return nil
-}
+// exitCode is the exit code of the first failed check.
+func (e *doctorFailure) exitCode() int { return e.code }
 
 // report prints one line: status, check, finding and, on a failure or a
 // warning that has one, what to do. code is the exit code of a failure.
@@ -390,7 +377,7 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		return true
 	}
 	if d.a.g.caFile != "" && !d.a.g.insecure {
-		pool, err := loadCAFile(d.a.g.caFile)
+		pool, err := vem.LoadCAFile(d.a.g.caFile)
 		if err != nil {
 			d.report(doctorFail, check, "--ca-file ("+envCAFile+"): "+doctorClean(err.Error()),
 				"give a PEM file of the CA certificates to trust", exitUsage)
@@ -686,7 +673,7 @@ type doctorEMRoot struct {
 	} `xml:"SupportedVersions>SupportedVersion"`
 }
 
-const doctorEMNamespace = "http://www.veeam.com/ent/v1.0"
+const doctorEMNamespace = em.Namespace
 
 // checkEM asks GET /api/ for EM's EnterpriseManager document.
 func (d *doctor) checkEM(ctx context.Context) bool {
@@ -699,7 +686,7 @@ func (d *doctor) checkEM(ctx context.Context) bool {
 	}
 	if resp.status != http.StatusOK {
 		finding := fmt.Sprintf("GET /api/ answered %s%s, not EM's EnterpriseManager document", doctorStatusText(resp.status), doctorDescribeBody(resp))
-		code := exitError
+		code := exitNotEM
 		switch resp.status {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			code = exitUnreachable
@@ -722,7 +709,7 @@ func (d *doctor) checkEM(ctx context.Context) bool {
 		if err == nil {
 			what = "XML root " + strconv.Quote(doctorClean(root.XMLName.Local))
 		}
-		d.report(doctorFail, check, fmt.Sprintf("GET /api/ answered 200 with %s%s, not EM's EnterpriseManager document", what, doctorDescribeBody(resp)), notEM, exitError)
+		d.report(doctorFail, check, fmt.Sprintf("GET /api/ answered 200 with %s%s, not EM's EnterpriseManager document", what, doctorDescribeBody(resp)), notEM, exitNotEM)
 		return false
 	}
 	var versions []string
@@ -892,7 +879,7 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 		return nil, false
 	}
 	if d.borrowed {
-		d.report(doctorWarn, check, "not tested: no --username ("+envUsername+"); the next checks use the session in --session-id ("+envSessionID+")",
+		d.report(doctorWarn, check, "not tested: no --username ("+envUsername+"); the next checks use the session of "+envSessionID+" or --session-id-stdin",
 			"set "+envUsername+" and "+envPassword+" to test a logon", 0)
 		return c, true
 	}
@@ -910,6 +897,9 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 	case errors.Is(err, vem.ErrForbidden):
 		d.report(doctorFail, check, fmt.Sprintf("EM knows \"%s\" but refuses it a session (403 Forbidden): the account has no EM role", user),
 			"give the account an EM role (Configuration > Roles): Portal Administrator, Portal User or Restore Operator", exitAuth)
+	case errors.Is(err, vem.ErrNotEnterpriseManager):
+		d.report(doctorFail, check, "logon refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
+			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", exitNotEM)
 	case errors.As(err, &apiErr):
 		code := exitError
 		switch apiErr.StatusCode {
@@ -961,7 +951,7 @@ func (d *doctor) checkQuery(ctx context.Context, c *vem.Client) {
 			"give the account an EM role (Configuration > Roles), such as Portal Administrator or Restore Operator", exitAuth)
 		return
 	case errors.Is(err, vem.ErrUnauthorized):
-		d.report(doctorFail, check, "GET "+doctorQueryPath+" answered 401 Unauthorized: EM ended the session", "log on again; with --session-id, run vem logon for a new token", exitAuth)
+		d.report(doctorFail, check, "GET "+doctorQueryPath+" answered 401 Unauthorized: EM ended the session", "log on again; with a borrowed session ("+envSessionID+" or --session-id-stdin), run vem logon for a new token", exitAuth)
 		return
 	case errors.As(err, &apiErr):
 		code := exitError
@@ -1038,7 +1028,7 @@ func (d *doctor) logout(c *vem.Client) {
 	err := c.Close()
 	switch {
 	case d.borrowed && err == nil:
-		d.report(doctorOK, check, "the session of --session-id ("+envSessionID+") stays open", "", 0)
+		d.report(doctorOK, check, "the borrowed session ("+envSessionID+" or --session-id-stdin) stays open", "", 0)
 	case err == nil:
 		d.report(doctorOK, check, "session closed", "", 0)
 	default:

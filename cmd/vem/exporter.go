@@ -193,7 +193,7 @@ type exporter struct {
 
 func newExporter(c *vem.Client, tr *health.Tracker, counter *emCounter, every time.Duration, now func() time.Time, log *slog.Logger) *exporter {
 	e := &exporter{client: c, tracker: tr, counter: counter, every: every, now: now, log: log,
-		reg: prometheus.NewPedanticRegistry(),
+		reg: prometheus.NewRegistry(),
 		up: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vem_up",
 			Help: "1 when the last refresh read Enterprise Manager, else 0 (the health metrics are then those of the last successful refresh)."}),
 		lastTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "vem_last_refresh_timestamp_seconds",

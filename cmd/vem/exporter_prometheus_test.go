@@ -130,7 +130,7 @@ scrape_configs:
 	require.Eventually(t, func() bool {
 		v, ok := promQuery(t, base, `vem_up`)
 		return ok && v == 1
-	}, 60*time.Second, 200*time.Millisecond, "Prometheus never scraped vem_up 1")
+	}, 120*time.Second, 200*time.Millisecond, "Prometheus never scraped vem_up 1")
 
 	for _, c := range []struct {
 		query string

@@ -250,7 +250,13 @@ func writeHealthTable(w io.Writer, v *healthView) error {
 		})
 	}
 	if len(rows) > 0 {
-		if err := writeTable(w, healthColumns, rows); err != nil {
+		tw := newTableWriter(w, healthColumns, func(r []string) []string { return r }, len(rows))
+		for _, r := range rows {
+			if err := tw.write(r); err != nil {
+				return err
+			}
+		}
+		if err := tw.close(); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
