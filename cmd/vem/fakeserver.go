@@ -21,7 +21,7 @@ const defaultFakeAddr = "127.0.0.1:9398"
 type fakeServerOptions struct {
 	Addr          string
 	Dataset       int
-	Fleet         int // VMs of a generated fleet; 0: none
+	Fleet         int    // VMs of a generated fleet; 0: none
 	ForbiddenUser string // "user:password"
 	IdleTimeout   time.Duration
 	Latency       time.Duration
