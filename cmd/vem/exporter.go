@@ -115,7 +115,7 @@ func (a *app) exporter(cmd *cobra.Command, o exporterOptions) error {
 			return usagef(cmd, "--web.config.file: %v", err)
 		}
 	}
-	if err := a.resolve(cmd); err != nil {
+	if err := a.resolve(cmd); err != nil { // for --verbose, before the logger
 		return err
 	}
 	counter := newEMCounter()
