@@ -24,6 +24,16 @@
 // number of pages. Names come from the job sessions (job name and UID) and
 // from the task sessions' links (backup server).
 //
+// # Judging again and again
+//
+// A process that judges the same estate repeatedly (vem exporter) uses a
+// Tracker instead: its first Refresh reads the window as Evaluate does;
+// each later one reads only the task and job sessions created or ended
+// since the previous refresh, less an overlap for EM's collection lag
+// (DefaultOverlap): two requests when nothing changed. It keeps the
+// sessions of the window in memory, drops those that leave it, and its
+// Report judges them by the rules below, as Evaluate would.
+//
 // # Identity
 //
 // A task session belongs to the job of its job session (JobSessionUid ->
