@@ -120,7 +120,7 @@ func (a *app) exporter(cmd *cobra.Command, o exporterOptions) error {
 	}
 	counter := newEMCounter()
 	log := a.logger()
-	c, err := a.newClient(cmd, authAny, vem.WithKeepAlive(min(exporterKeepAlive, max(o.refresh, time.Second))),
+	c, err := a.newClient(cmd, authAny, vem.WithKeepAlive(exporterKeepAlive),
 		vem.WithLogger(slog.New(counter.handler(log.Handler()))))
 	if err != nil {
 		return err

@@ -281,11 +281,14 @@ func TestExporterCommand(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	var body string
-	require.Eventually(t, func() bool {
-		var status int
-		status, body = get("prom", "s3cret")
-		return status == http.StatusOK && strings.Contains(body, "\nvem_up 1\n")
-	}, 30*time.Second, 50*time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		status, b := get("prom", "s3cret")
+		if status == http.StatusOK && strings.Contains(b, "\nvem_up 1\n") {
+			body = b
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no successful refresh in 30s: %d %s", status, b)
+	}
 	assert.Contains(t, body, `vem_vm_backup_status{backup_server="vbr01.fleet.example",job="Backup Job 05",vm="vm-15"} 2`, "stderr: %s", stderr.String())
 	assert.Contains(t, body, "vem_em_logons_total 1")
 	status, _ := get("", "")
