@@ -247,4 +247,15 @@ func TestWatchQueryShapeAndSecondLoopRefused(t *testing.T) {
 	}
 	require.Len(t, queries, 2, "one request per poll")
 	assert.Equal(t, `EndTime>="2026-03-01T12:00:00Z";State==Stopped;Result==Failed | EndTime | BackupJobSession`, queries[0])
+
+	// An OR filter is grouped, so that it does not escape the window.
+	queries = nil
+	w = c.NewWatcher(WatchOptions{Since: watchT0, Lag: time.Minute, Now: func() time.Time { return watchT0 },
+		Filter: Or(Eq(JobSessionFieldResult, ResultFailed), Eq(JobSessionFieldResult, ResultWarning))})
+	SetWatcherSleep(w, func(context.Context, time.Duration) error { return context.Canceled })
+	for s, err := range w.JobSessions(context.Background()) {
+		t.Fatalf("unexpected %v %v", s, err)
+	}
+	require.Len(t, queries, 1)
+	assert.Equal(t, `EndTime>="2026-03-01T12:00:00Z";State==Stopped;(Result==Failed,Result==Warning) | EndTime | BackupJobSession`, queries[0])
 }
