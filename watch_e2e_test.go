@@ -248,16 +248,27 @@ func TestWatchIdleQueryRate(t *testing.T) {
 func TestWatchCampaign(t *testing.T) {
 	for _, jobs := range []bool{false, true} {
 		t.Run(map[bool]string{false: "task sessions", true: "job sessions"}[jobs], func(t *testing.T) {
-			runWatchCampaign(t, jobs, 7)
+			r := runWatchCampaign(t, jobs, 7, 20*time.Minute)
+			assert.Zero(t, r.repeats, "repeated sessions")
+			assert.Zero(t, r.lost, "lost sessions")
+			assert.Zero(t, r.extra, "sessions that should not have come")
 		})
 	}
+	// The control: with a Lag below the collection delay, the campaign
+	// sees sessions lost, so it would see a watcher that loses them.
+	t.Run("control: Lag too short", func(t *testing.T) {
+		r := runWatchCampaign(t, false, 7, 2*time.Minute)
+		assert.Positive(t, r.lost)
+		assert.Zero(t, r.repeats)
+	})
 }
 
-func runWatchCampaign(t *testing.T, jobs bool, seed uint64) {
+type campaignOutcome struct{ repeats, lost, extra int }
+
+func runWatchCampaign(t *testing.T, jobs bool, seed uint64, lag time.Duration) campaignOutcome {
 	const (
 		segments     = 11 // ten stops and resumes
 		maxPolls     = 40 // per segment
-		lag          = 20 * time.Minute
 		collection   = 10 * time.Minute
 		maxLateAdded = 15 * time.Minute
 	)
@@ -358,23 +369,23 @@ func runWatchCampaign(t *testing.T, jobs bool, seed uint64) {
 	for uid, n := range yielded {
 		if n > 1 {
 			repeats++
-			t.Errorf("session %s yielded %d times", uid, n)
+			t.Logf("session %s yielded %d times", uid, n)
 		}
 		if !want[uid] {
 			extra++
-			t.Errorf("session %s yielded but not finished since the start", uid)
+			t.Logf("session %s yielded but not finished since the start", uid)
 		}
 	}
 	for uid := range want {
 		if yielded[uid] == 0 {
 			lost++
-			t.Errorf("session %s never yielded", uid)
 		}
 	}
 	st := srv.Stats()
-	t.Logf("%d finished sessions (%d added late), %d yielded once, %d repeats, %d lost; %d requests, %d faults injected, %d polls failed after retries, %d expirations, cursor %d characters",
+	t.Logf("%d finished sessions (%d added late), %d distinct sessions yielded, %d repeated, %d lost; %d requests, %d faults injected, %d polls failed after retries, %d expirations, cursor %d characters",
 		len(want), added, len(yielded), repeats, lost, st.Requests, st.FaultsInjected, transient, st.Expirations, len(cursor))
 	assert.Positive(t, st.FaultsInjected)
 	assert.Positive(t, transient, "some polls failed for good and the watcher went on")
 	assert.Positive(t, st.Expirations)
+	return campaignOutcome{repeats, lost, extra}
 }
