@@ -52,9 +52,42 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	return New(baseURL, append(envOpts, opts...)...)
 }
 
-func fromEnv(getenv func(string) string) ([]Option, string, error) {
+// Env is what the VEM_* environment variables hold: the connection
+// settings FromEnv and the vem command read.
+type Env struct {
+	URL       string // VEM_URL
+	Username  string // VEM_USERNAME
+	Password  string // VEM_PASSWORD, untrimmed
+	SessionID string // VEM_SESSION_ID
+	CAFile    string // VEM_CA_FILE
+	Insecure  bool   // VEM_INSECURE
+}
+
+// ReadEnv reads the VEM_* variables through getenv (os.Getenv when nil):
+// values trimmed of surrounding white space, except the password, and
+// VEM_INSECURE parsed by ParseEnvBool. It checks nothing else; FromEnv
+// checks and turns them into options.
+func ReadEnv(getenv func(string) string) (Env, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
-	raw := env(EnvURL)
+	insecure, err := ParseEnvBool(getenv(EnvInsecure))
+	if err != nil {
+		return Env{}, fmt.Errorf("vem: %s: %w", EnvInsecure, err)
+	}
+	return Env{
+		URL: env(EnvURL), Username: env(EnvUsername), Password: getenv(EnvPassword),
+		SessionID: env(EnvSessionID), CAFile: env(EnvCAFile), Insecure: insecure,
+	}, nil
+}
+
+func fromEnv(getenv func(string) string) ([]Option, string, error) {
+	e, err := ReadEnv(getenv)
+	if err != nil {
+		return nil, "", err
+	}
+	raw := e.URL
 	if raw == "" {
 		return nil, "", fmt.Errorf("vem: %s is not set (want e.g. https://em.example.com:9398)", EnvURL)
 	}
@@ -62,50 +95,43 @@ func fromEnv(getenv func(string) string) ([]Option, string, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, "", fmt.Errorf("vem: %s: invalid address %q (want https://host:9398)", EnvURL, hideUserinfo(raw))
 	}
-	insecure, err := parseBoolEnv(getenv(EnvInsecure))
-	if err != nil {
-		return nil, "", fmt.Errorf("vem: %s: %w", EnvInsecure, err)
-	}
 	var opts []Option
 	switch {
-	case u.Scheme == "http" && !insecure:
+	case u.Scheme == "http" && !e.Insecure:
 		return nil, "", fmt.Errorf("vem: %s: %s uses http://, which sends the password and the session token in clear text; use https://, or set %s=1 to allow it", EnvURL, hideUserinfo(raw), EnvInsecure)
 	case u.Scheme == "http":
 		opts = append(opts, WithAllowInsecureHTTP())
-	case insecure:
+	case e.Insecure:
 		opts = append(opts, WithInsecureSkipVerify())
-	case env(EnvCAFile) != "":
-		pool, err := loadCAFile(env(EnvCAFile))
+	case e.CAFile != "":
+		pool, err := LoadCAFile(e.CAFile)
 		if err != nil {
 			return nil, "", fmt.Errorf("vem: %s: %w", EnvCAFile, err)
 		}
 		opts = append(opts, WithRootCAs(pool))
 	}
 
-	sessionID := env(EnvSessionID)
-	username := env(EnvUsername)
-	needCredentials := sessionID == ""
-	if needCredentials && username == "" {
+	needCredentials := e.SessionID == ""
+	if needCredentials && e.Username == "" {
 		return nil, "", fmt.Errorf("vem: %s is not set, and there is no session in %s", EnvUsername, EnvSessionID)
 	}
-	if sessionID != "" {
-		opts = append(opts, WithSessionID(sessionID))
+	if e.SessionID != "" {
+		opts = append(opts, WithSessionID(e.SessionID))
 	}
-	if username != "" {
-		password := getenv(EnvPassword)
-		if password == "" && needCredentials {
+	if e.Username != "" {
+		if e.Password == "" && needCredentials {
 			return nil, "", fmt.Errorf("vem: %s is not set", EnvPassword)
 		}
-		if password != "" {
-			opts = append(opts, WithCredentials(username, password))
+		if e.Password != "" {
+			opts = append(opts, WithCredentials(e.Username, e.Password))
 		}
 	}
 	return opts, raw, nil
 }
 
-// parseBoolEnv reads a boolean environment variable: 1, true, yes, on or
-// 0, false, no, off, or empty for false.
-func parseBoolEnv(s string) (bool, error) {
+// ParseEnvBool reads a boolean environment variable as vem does: 1, true,
+// yes, on or 0, false, no, off (any case), or empty for false.
+func ParseEnvBool(s string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "0", "false", "no", "off":
 		return false, nil
@@ -118,8 +144,10 @@ func parseBoolEnv(s string) (bool, error) {
 	return false, fmt.Errorf("invalid value %q (want 1, true, yes or 0, false, no)", s)
 }
 
-// loadCAFile reads PEM certificates into a pool.
-func loadCAFile(name string) (*x509.CertPool, error) {
+// LoadCAFile reads a file of PEM certificates into a pool for WithRootCAs,
+// with an error that tells a file without PEM data from one without a
+// usable certificate.
+func LoadCAFile(name string) (*x509.CertPool, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err

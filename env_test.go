@@ -126,3 +126,32 @@ func TestExamplesImportNoInternalPackage(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEnvBool(t *testing.T) {
+	for in, want := range map[string]bool{"1": true, "TRUE": true, "yes": true, "on": true, " On ": true, "t": true, "": false, "0": false, "no": false, "OFF": false} {
+		got, err := ParseEnvBool(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"maybe", "2", "y"} {
+		_, err := ParseEnvBool(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// ReadEnv reads what the vem command reads, through the getenv it is given:
+// trimmed values, the password as it is.
+func TestReadEnv(t *testing.T) {
+	vars := map[string]string{
+		EnvURL: " https://em:9398 ", EnvUsername: "TECH\\svc ", EnvPassword: " p w ",
+		EnvSessionID: "tok\n", EnvCAFile: " /etc/ca.pem", EnvInsecure: "yes",
+	}
+	e, err := ReadEnv(func(k string) string { return vars[k] })
+	require.NoError(t, err)
+	assert.Equal(t, Env{URL: "https://em:9398", Username: "TECH\\svc", Password: " p w ", SessionID: "tok", CAFile: "/etc/ca.pem", Insecure: true}, e)
+
+	vars[EnvInsecure] = "perhaps"
+	_, err = ReadEnv(func(k string) string { return vars[k] })
+	require.ErrorContains(t, err, EnvInsecure)
+	assert.NotContains(t, err.Error(), " p w ")
+}
