@@ -438,8 +438,10 @@ type RawPage struct {
 // QueryRaw runs a query for objects of type typ, in format "Entities" (or
 // "" for references), and yields each page's body untouched, in order, with
 // the pager of the typed queries (Query.Concurrency, relogon, a stop when
-// the caller stops). f chooses the Accept type; "" means the client's
-// format. It serves tools that pass EM's own documents on.
+// the caller stops). The first page is always yielded, even when it holds
+// nothing; later pages only when they hold objects. f chooses the Accept
+// type; "" means the client's format. It serves tools that pass EM's own
+// documents on.
 func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Format) iter.Seq2[*RawPage, error] {
 	if _, err := q.Encode(typ, format, 1); err != nil {
 		return func(yield func(*RawPage, error) bool) { yield(nil, err) }
@@ -475,8 +477,8 @@ func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Fo
 			return nil, err
 		}
 		p := &page[*RawPage]{pagesCount: out.PagesCount}
-		if out.Items > 0 {
-			p.items = []*RawPage{out}
+		if out.Items > 0 || n == 1 {
+			p.items = []*RawPage{out} // the first page always: an empty result is a document too
 		}
 		return p, nil
 	}

@@ -215,7 +215,7 @@ ask "vem task-session get x -o "
 	if err != nil {
 		t.Fatalf("bash: %v\n%s", err, out)
 	}
-	want := "task-session\nget list\nSuccess Warning Failed None\njson jsonl table xml\n"
+	want := "task-session\nget list\nNone Success Warning Failed\njson jsonl table xml\n"
 	if string(out) != want {
 		t.Errorf("bash completions:\n%s\nwant\n%s", out, want)
 	}
@@ -832,7 +832,16 @@ func TestLogonLogout(t *testing.T) {
 	r = mustRun(t, 0, borrowed, "task-session", "get", seedID, "-o", "json")
 	checkSeed(t, decodeJSON[taskJSON](t, r.stdout))
 	mustRun(t, 0, borrowed, "task-session", "list", "--limit", "2")
-	mustRun(t, 0, f.without("VEM_USERNAME", "VEM_PASSWORD"), "--session-id", token, "task-session", "get", seedID)
+	if r := runVem(t, f.without("VEM_USERNAME", "VEM_PASSWORD"), token+"\n", "--session-id-stdin", "task-session", "get", seedID); r.code != 0 {
+		t.Fatalf("--session-id-stdin: %s", r)
+	}
+	// The token on the command line is refused, as a password is.
+	for _, args := range [][]string{{"--session-id", token, "task-session", "get", seedID}, {"logout", "--session-id=" + token}} {
+		r := mustRun(t, 2, f.without("VEM_USERNAME", "VEM_PASSWORD"), args...)
+		if !strings.Contains(r.stderr, "--session-id-stdin") || strings.Contains(r.stderr, token) {
+			t.Errorf("vem %v: %s", args[:1], r)
+		}
+	}
 	if st := f.Stats(); st.Logons != 1 || st.Logouts != 0 {
 		t.Fatalf("borrowed session: %d logons, %d logouts, want 1 and 0", st.Logons, st.Logouts)
 	}
@@ -902,8 +911,8 @@ func TestVerboseHidesSecrets(t *testing.T) {
 			t.Errorf("vem logon --verbose shows a secret on stderr:\n%s", r.stderr)
 		}
 	}
-	if !strings.Contains(r.stderr, "level=DEBUG") {
-		t.Errorf("--verbose logged nothing: %q", r.stderr)
+	if !strings.Contains(r.stderr, "vem: POST /api/sessionMngr/?v=latest status=201") {
+		t.Errorf("--verbose did not log the logon request: %q", r.stderr)
 	}
 	for _, env := range [][]string{
 		f.env,
@@ -1084,4 +1093,27 @@ func TestFakeServer(t *testing.T) {
 		t.Errorf("CA file left behind: %v", err)
 	}
 	mustRun(t, 2, nil, "fake-server", "--addr", "no-port")
+}
+
+// TestBinaryExitCodes checks that the process exits with the codes run
+// returns, for a few of them, through the real binary.
+func TestBinaryExitCodes(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"bogus"}, 2},
+		{[]string{"task-session", "get", unknownID}, 3},
+		{[]string{"task-session", "list", "--since", ""}, 2},
+	} {
+		if r := runBinary(t, f.env, "", tc.args...); r.code != tc.code {
+			t.Errorf("vem %q: want exit %d, got %s", tc.args, tc.code, r)
+		}
+	}
+	if st := f.Stats(); st.Logons != st.Logouts {
+		t.Errorf("%d logons, %d logouts", st.Logons, st.Logouts)
+	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem/vemtest"
@@ -15,12 +17,21 @@ import (
 // otherwise: EM's own port, on loopback only.
 const defaultFakeAddr = "127.0.0.1:9398"
 
+// fakeServerOptions is what "vem fake-server" was asked to run.
+type fakeServerOptions struct {
+	Addr          string
+	Dataset       int
+	Fleet         int    // VMs of a generated fleet; 0: none
+	ForbiddenUser string // "user:password"
+	IdleTimeout   time.Duration
+	Latency       time.Duration
+	FailRate      float64
+	FailStatus    int
+	JSONStyle     string // em12 or em13
+}
+
 func (a *app) newFakeServerCmd() *cobra.Command {
-	var (
-		addr    string
-		dataset int
-		fleet   int
-	)
+	var o fakeServerOptions
 	cmd := &cobra.Command{
 		Use:   "fake-server",
 		Short: "Run a fake Enterprise Manager for scripts' own tests",
@@ -35,43 +46,99 @@ and VMs in two jobs, so that "vem health" shows every status on any day.
 
 It prints its address, credentials and CA certificate file as shell exports on
 stdout, then serves until SIGINT or SIGTERM, and exits 0. The certificate file
-is removed on exit.`,
-		Example: `  vem fake-server > /tmp/vem-env.sh &
-  until grep -q VEM_CA_FILE /tmp/vem-env.sh 2>/dev/null; do sleep 0.1; done
-  . /tmp/vem-env.sh
+is removed on exit. Listening on all interfaces (0.0.0.0 or ::) prints a
+loopback URL, which the certificate covers.
+
+Flags simulate what a script must handle:
+  --forbidden-user user:password  an account that logs on but gets 403 (exit 4)
+  --idle-timeout 30s              sessions end after this idle time (EM: 15m)
+  --latency 500ms                 every request waits this long
+  --fail-rate 0.2 --fail-status 503  a share of requests fail with the status
+  --json-style em13               JSON keys as EM 13 writes them (camelCase)`,
+		Example: `  env_file=$(mktemp)
+  vem fake-server --addr 127.0.0.1:0 > "$env_file" & server=$!
+  until grep -q VEM_CA_FILE "$env_file"; do
+    kill -0 "$server" 2>/dev/null || { echo "fake-server failed" >&2; exit 1; }
+    sleep 0.1
+  done
+  . "$env_file"
   vem task-session get 88322206-a645-4aa3-9228-028ce51e7c0f -o json | jq .
-  kill %1`,
+  kill "$server"; rm -f "$env_file"`,
 		Args:              exactArgs(),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataset < 0 {
-				return usagef(cmd, "--dataset must not be negative")
+			opts, err := o.serverOptions(cmd)
+			if err != nil {
+				return err
 			}
-			if fleet < 0 {
-				return usagef(cmd, "--fleet must not be negative")
-			}
-			var opts []vemtest.Option
-			if fleet > 0 {
-				opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(fleet)))
-				if !cmd.Flags().Changed("dataset") {
-					dataset = 0
-				}
-			}
-			return a.runFakeServer(cmd, addr, dataset, fleet, opts...)
+			return a.runFakeServer(cmd, &o, opts)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
-	cmd.Flags().IntVar(&dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
-	cmd.Flags().IntVar(&fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
+	f.IntVar(&o.Dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	f.IntVar(&o.Fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
+	f.StringVar(&o.ForbiddenUser, "forbidden-user", "", "user:password of an account that logs on but lacks an EM role (403)")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", vemtest.DefaultIdleTimeout, "idle time after which a session ends (0: never)")
+	f.DurationVar(&o.Latency, "latency", 0, "delay added to every request")
+	f.Float64Var(&o.FailRate, "fail-rate", 0, "share of resource requests that fail with --fail-status (0 to 1)")
+	f.IntVar(&o.FailStatus, "fail-status", 503, "HTTP status of the failures of --fail-rate")
+	f.StringVar(&o.JSONStyle, "json-style", "em12", "key casing of JSON answers: em12 (PascalCase) or em13 (camelCase)")
+	_ = cmd.RegisterFlagCompletionFunc("json-style", fixedCompletion("em12", "em13"))
 	return cmd
 }
 
-func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset, fleet int, opts ...vemtest.Option) (err error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return usagef(cmd, "--addr: %v", err)
+// serverOptions checks the flags and maps them to vemtest options.
+func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option, error) {
+	if o.Dataset < 0 {
+		return nil, usagef(cmd, "--dataset must not be negative")
 	}
+	if o.Fleet < 0 {
+		return nil, usagef(cmd, "--fleet must not be negative")
+	}
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		return nil, usagef(cmd, "--addr: %v", err)
+	}
+	var opts []vemtest.Option
+	if o.Fleet > 0 {
+		// the fleet replaces the generated data set unless --dataset asks for it
+		opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(o.Fleet)))
+		if !cmd.Flags().Changed("dataset") {
+			o.Dataset = 0
+		}
+	}
+	opts = append(opts, vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout))
+	if o.ForbiddenUser != "" {
+		user, password, ok := strings.Cut(o.ForbiddenUser, ":")
+		if !ok || user == "" || password == "" {
+			return nil, usagef(cmd, "--forbidden-user: want user:password")
+		}
+		opts = append(opts, vemtest.WithForbiddenUser(user, password))
+	}
+	switch strings.ToLower(o.JSONStyle) {
+	case "em12":
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM12PascalCase))
+	case "em13":
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	default:
+		return nil, usagef(cmd, "--json-style: invalid value %q (want em12 or em13)", o.JSONStyle)
+	}
+	switch {
+	case o.Latency < 0:
+		return nil, usagef(cmd, "--latency must not be negative")
+	case o.FailRate < 0 || o.FailRate > 1:
+		return nil, usagef(cmd, "--fail-rate: %v is not between 0 and 1", o.FailRate)
+	case o.FailStatus < 400 || o.FailStatus > 599:
+		return nil, usagef(cmd, "--fail-status: %d is not an HTTP error status (400 to 599)", o.FailStatus)
+	case cmd.Flags().Changed("fail-status") && o.FailRate == 0:
+		return nil, usagef(cmd, "--fail-status needs --fail-rate")
+	}
+	return opts, nil
+}
+
+func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vemtest.Option) (err error) {
 	// vemtest panics when it cannot listen; check first for a clear error.
-	l, err := net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		// %v, not %w: a local listen failure is not an unreachable server.
 		return fmt.Errorf("fake-server: %v", err)
@@ -82,8 +149,14 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset, fleet int,
 			err = fmt.Errorf("fake-server: %v", r)
 		}
 	}()
-	s := vemtest.NewServer(append([]vemtest.Option{vemtest.WithAddr(addr), vemtest.WithDataset(dataset)}, opts...)...)
+	s := vemtest.NewServer(opts...)
 	defer s.Close()
+	if o.Latency > 0 {
+		s.SetLatency(o.Latency)
+	}
+	if o.FailRate > 0 {
+		s.SetFaults(vemtest.Faults{Seed: time.Now().UnixNano(), ErrorRate: o.FailRate, ErrorStatus: o.FailStatus})
+	}
 
 	dir, err := os.MkdirTemp("", "vem-fake-")
 	if err != nil {
@@ -96,9 +169,10 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset, fleet int,
 	}
 
 	// One write, so that a script polling the file sees all of it at once.
+	serverURL := reachableURL(s.URL, o.Addr)
 	var b strings.Builder
 	for _, kv := range [][2]string{
-		{envURL, s.URL},
+		{envURL, serverURL},
 		{envUsername, s.Username},
 		{envPassword, s.Password},
 		{envCAFile, caFile},
@@ -108,15 +182,39 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset, fleet int,
 	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
 		return err
 	}
-	if fleet > 0 {
-		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", fleet, s.URL)
+	if err := a.out.Flush(); err != nil {
+		return err
+	}
+	if o.Fleet > 0 {
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", o.Fleet, serverURL)
 	} else {
-		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", dataset+1, s.URL)
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
 	}
 
 	<-cmd.Context().Done()
 	fmt.Fprintln(a.stderr, "vem: fake Enterprise Manager stopped")
 	return nil
+}
+
+// reachableURL replaces an unspecified listen address (0.0.0.0, ::) in u by
+// the loopback address of the family asked for in addr (Go may listen on
+// [::] for 0.0.0.0): a client cannot connect to "all interfaces", and the
+// certificate names the loopback addresses.
+func reachableURL(u, addr string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	ip := net.ParseIP(p.Hostname())
+	if ip == nil || !ip.IsUnspecified() {
+		return u
+	}
+	host := "127.0.0.1"
+	if h, _, err := net.SplitHostPort(addr); err == nil && strings.Contains(h, ":") {
+		host = "::1"
+	}
+	p.Host = net.JoinHostPort(host, p.Port())
+	return p.String()
 }
 
 // shellQuote quotes s for POSIX shells: in single quotes, each inner

@@ -138,7 +138,7 @@ func (a *app) healthFormat(cmd *cobra.Command) (string, error) {
 	format = strings.ToLower(strings.TrimSpace(format))
 	switch format {
 	case "":
-		if isTerminal(a.stdout) {
+		if a.isTerminal(a.out.raw) {
 			return outputTable, nil
 		}
 		return outputJSON, nil
@@ -257,6 +257,7 @@ func (a *app) healthExit(ctx context.Context, cmd *cobra.Command, args []string,
 		out += pluginText(rest) + "\n"
 	}
 	fmt.Fprint(a.stdout, out)
+	_ = a.out.Flush() // the command's output was flushed before this line
 	return pluginUnknown, true
 }
 
