@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -210,7 +208,7 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) 
 	case a.g.insecure:
 		opts = append(opts, vem.WithInsecureSkipVerify()) // the library warns
 	case a.g.caFile != "":
-		pool, err := loadCAFile(a.g.caFile)
+		pool, err := vem.LoadCAFile(a.g.caFile)
 		if err != nil {
 			return nil, usagef(cmd, "--ca-file: %v", err)
 		}
@@ -271,7 +269,7 @@ func (a *app) password(cmd *cobra.Command, required bool) (string, error) {
 	if a.g.passwordStdin {
 		return a.readSecretStdin(cmd, "--password-stdin", "password")
 	}
-	p := a.getenv(envPassword)
+	p := a.envPassword
 	if p == "" && required {
 		return "", usagef(cmd, "missing password: set %s or use --password-stdin", envPassword)
 	}
@@ -308,22 +306,6 @@ func readPasswordNoEcho(stdin io.Reader) ([]byte, error) {
 		return nil, errors.New("stdin is not a terminal")
 	}
 	return term.ReadPassword(int(f.Fd()))
-}
-
-// loadCAFile reads PEM certificates into a pool.
-func loadCAFile(name string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		if !bytes.Contains(b, []byte("-----BEGIN")) {
-			return nil, fmt.Errorf("%s holds no PEM data", name)
-		}
-		return nil, errors.New(name + " holds no usable certificate")
-	}
-	return pool, nil
 }
 
 // closeClient ends the client: it logs out a session the CLI opened itself

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,13 +17,15 @@ import (
 
 // Environment variables read by vem. A flag given on the command line wins
 // over its variable.
+// The connection settings are the SDK's (vem.ReadEnv reads them); the
+// others are the command's own.
 const (
-	envURL       = "VEM_URL"
-	envUsername  = "VEM_USERNAME"
-	envPassword  = "VEM_PASSWORD"
-	envSessionID = "VEM_SESSION_ID"
-	envInsecure  = "VEM_INSECURE"
-	envCAFile    = "VEM_CA_FILE"
+	envURL       = vem.EnvURL
+	envUsername  = vem.EnvUsername
+	envPassword  = vem.EnvPassword
+	envSessionID = vem.EnvSessionID
+	envInsecure  = vem.EnvInsecure
+	envCAFile    = vem.EnvCAFile
 	envTimeout   = "VEM_TIMEOUT"
 	envFormat    = "VEM_FORMAT"
 	envOutput    = "VEM_OUTPUT"
@@ -39,7 +40,9 @@ type app struct {
 	stderr io.Writer
 	out    *stdoutWriter
 	getenv func(string) string
-	now    func() time.Time
+	// envPassword is VEM_PASSWORD as resolve read it.
+	envPassword string
+	now         func() time.Time
 
 	// isTerminal and sameFile say whether a stream is a terminal and
 	// whether two streams are the same file; tests replace them.
@@ -372,31 +375,33 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 // that help and completion work whatever the environment holds.
 func (a *app) resolve(cmd *cobra.Command) error {
 	flags := cmd.Flags()
-	fromEnv := func(name, env string, dst *string) {
+	env, err := vem.ReadEnv(a.getenv)
+	if err != nil {
+		return usagef(cmd, "%s", strings.TrimPrefix(err.Error(), "vem: "))
+	}
+	a.envPassword = env.Password
+	fromEnv := func(name, value string, dst *string) {
 		if !flags.Changed(name) {
-			*dst = strings.TrimSpace(a.getenv(env))
+			*dst = value
 		}
 	}
-	fromEnv("url", envURL, &a.g.url)
-	fromEnv("username", envUsername, &a.g.username)
+	fromEnv("url", env.URL, &a.g.url)
+	fromEnv("username", env.Username, &a.g.username)
 	if !a.g.sessionIDStdin {
-		a.g.sessionID = strings.TrimSpace(a.getenv(envSessionID))
+		a.g.sessionID = env.SessionID
 	}
-	fromEnv("ca-file", envCAFile, &a.g.caFile)
-	fromEnv("format", envFormat, &a.g.format)
-	fromEnv("output", envOutput, &a.g.output)
-	for _, b := range []struct {
-		flag, env string
-		dst       *bool
-	}{{"insecure", envInsecure, &a.g.insecure}, {"verbose", envVerbose, &a.g.verbose}} {
-		if flags.Changed(b.flag) {
-			continue
-		}
-		v, err := parseBoolEnv(a.getenv(b.env))
+	fromEnv("ca-file", env.CAFile, &a.g.caFile)
+	fromEnv("format", strings.TrimSpace(a.getenv(envFormat)), &a.g.format)
+	fromEnv("output", strings.TrimSpace(a.getenv(envOutput)), &a.g.output)
+	if !flags.Changed("insecure") {
+		a.g.insecure = env.Insecure
+	}
+	if !flags.Changed("verbose") {
+		v, err := vem.ParseEnvBool(a.getenv(envVerbose))
 		if err != nil {
-			return usagef(cmd, "%s: %v", b.env, err)
+			return usagef(cmd, "%s: %v", envVerbose, err)
 		}
-		*b.dst = v
+		a.g.verbose = v
 	}
 	if !flags.Changed("timeout") {
 		if s := strings.TrimSpace(a.getenv(envTimeout)); s != "" {
@@ -426,21 +431,6 @@ func (a *app) resolve(cmd *cobra.Command) error {
 		return usagef(cmd, "-o/--output (%s): invalid value %q (want json, jsonl, table or xml)", envOutput, a.g.output)
 	}
 	return nil
-}
-
-// parseBoolEnv reads a boolean environment variable: 1, true, yes, on or
-// 0, false, no, off, or empty for false.
-func parseBoolEnv(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "0", "false", "no", "off":
-		return false, nil
-	case "1", "true", "yes", "on":
-		return true, nil
-	}
-	if b, err := strconv.ParseBool(s); err == nil {
-		return b, nil
-	}
-	return false, fmt.Errorf("invalid value %q (want 1, true, yes or 0, false, no)", s)
 }
 
 // commandContext returns the command's context bounded by --timeout, whose

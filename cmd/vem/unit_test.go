@@ -216,14 +216,6 @@ func TestHelpers(t *testing.T) {
 	if got := shellQuote("it's"); got != `'it'\''s'` {
 		t.Errorf("shellQuote = %s", got)
 	}
-	for in, want := range map[string]bool{"1": true, "TRUE": true, "yes": true, "on": true, "": false, "0": false, "no": false} {
-		if got, err := parseBoolEnv(in); err != nil || got != want {
-			t.Errorf("parseBoolEnv(%q) = %v, %v", in, got, err)
-		}
-	}
-	if _, err := parseBoolEnv("maybe"); err == nil {
-		t.Error("parseBoolEnv(maybe) succeeded")
-	}
 	if err := refuseSecretFlags([]string{"--", "--password"}); err != nil {
 		t.Errorf("--password after -- refused: %v", err)
 	}
