@@ -297,50 +297,52 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 		return nil, err
 	}
 
-	// The task, until its operation has ended on the backup server.
-	if !task.State.Done() && checkTaskID(task.ID) == nil {
-		id := task.ID
-		t, err := poll(w, KindTask+" "+id, func(ctx context.Context) (*Task, error) { return c.GetTask(ctx, id) },
-			func(t *Task) bool { return t.State.Done() })
-		switch {
-		case err == nil:
-			task = t
-		case errors.Is(err, ErrNotFound):
-			// Another logon session: the task is out of sight. The query
-			// below finds the session.
-			c.log.DebugContext(ctx, "vem: task not visible any more, looking for the job session", "task", id)
-			task = nil
-		default:
-			return nil, err
-		}
-	}
-	if task != nil && task.State.Done() && task.Result != nil && !task.Result.Success {
-		return nil, fmt.Errorf("vem: %s job %s: %s: %w", action, guid, task.Result.Message, ErrJobActionFailed)
-	}
-
-	// The job session.
+	// Each tick reads the task, until its operation has ended (it may
+	// report a failure, or link the session), and looks for the session
+	// with the query service, until the session is found.
+	since := start.Add(-opts.ClockSkew)
+	taskOpen := !task.State.Done() && checkTaskID(task.ID) == nil
 	var js *BackupJobSession
-	if task != nil {
-		if l, ok := task.JobSessionLink(); ok {
-			if js, err = c.GetBackupJobSession(w.wctx, l.ID()); err != nil {
+	for {
+		if taskOpen {
+			t, err := c.GetTask(w.wctx, task.ID)
+			switch {
+			case err == nil:
+				task, taskOpen = t, !t.State.Done()
+			case errors.Is(err, ErrNotFound):
+				// Another logon session (the first one expired): the task
+				// is out of sight; the query finds the session.
+				c.log.DebugContext(ctx, "vem: task not visible any more, looking for the job session", "task", task.ID)
+				taskOpen = false
+			default:
 				if err := w.failed(what, err); err != nil {
 					return nil, err
 				}
 			}
 		}
-	}
-	if js == nil {
-		w.reset()
-		since := start.Add(-opts.ClockSkew)
-		js, err = poll(w, "the job session of "+what, func(ctx context.Context) (*BackupJobSession, error) {
-			s, err := c.newestJobSession(ctx, guid, since)
-			if err != nil || s == nil || prev != nil && (s.UID == prev.UID || !s.CreationTime.After(prev.CreationTime)) {
+		if task.State.Done() && task.Result != nil && !task.Result.Success {
+			return nil, fmt.Errorf("vem: %s job %s: %s: %w", action, guid, task.Result.Message, ErrJobActionFailed)
+		}
+		var err error
+		if l, ok := task.JobSessionLink(); ok {
+			js, err = c.GetBackupJobSession(w.wctx, l.ID())
+		} else {
+			js, err = c.newestJobSession(w.wctx, guid, since)
+			if js != nil && prev != nil && (js.UID == prev.UID || !js.CreationTime.After(prev.CreationTime)) {
+				js = nil
+			}
+		}
+		if err != nil {
+			js = nil
+			if err := w.failed(what, err); err != nil {
 				return nil, err
 			}
-			return s, nil
-		}, func(s *BackupJobSession) bool { return s != nil })
-		if js == nil || err != nil {
-			return js, err
+		}
+		if js != nil {
+			break
+		}
+		if err := w.pause(what); err != nil {
+			return nil, err
 		}
 	}
 	if opts.OnSession != nil {
