@@ -70,5 +70,5 @@ func ExampleClient_WaitBackupJobSession() {
 	fmt.Println(js.FailureMessage)
 	// Output:
 	// Stopped Failed true
-	// 1 of 3 VMs failed to process.
+	// 1 of 4 VMs failed to process.
 }
