@@ -25,6 +25,10 @@ const (
 	exitNotFound    = 3 // the object does not exist (404)
 	exitAuth        = 4 // wrong credentials, expired or ended session, missing EM role
 	exitUnreachable = 5 // no answer: refused, DNS, TLS handshake, timeout, 502/503/504
+	// Exit codes of wait and --wait, by how the awaited session ended.
+	exitFailed       = 6 // it ended Failed
+	exitWarning      = 7 // it ended with Warning and --warning-is-error was given
+	exitStillRunning = 8 // --timeout passed while it still runs; it was not stopped
 	// An interrupted command exits with 128 + the signal number: 130 for
 	// SIGINT (Ctrl-C), 143 for SIGTERM.
 	exitSignalBase = 128
@@ -77,7 +81,10 @@ func exitCode(err error) int {
 	var apiErr *vem.APIError
 	var reqErr *vem.RequestError
 	var netErr net.Error
+	var codeErr *exitCodeError
 	switch {
+	case errors.As(err, &codeErr):
+		return codeErr.code
 	case errors.As(err, &ie):
 		return ie.code()
 	case errors.As(err, &ue), errors.Is(err, vem.ErrInvalidID), errors.Is(err, vem.ErrNoCredentials):

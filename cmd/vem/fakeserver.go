@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem/vemtest"
@@ -17,8 +18,9 @@ const defaultFakeAddr = "127.0.0.1:9398"
 
 func (a *app) newFakeServerCmd() *cobra.Command {
 	var (
-		addr    string
-		dataset int
+		addr         string
+		dataset      int
+		runTime, lag time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "fake-server",
@@ -29,7 +31,12 @@ a fresh self-signed certificate, the documented seed task session
 
 It prints its address, credentials and CA certificate file as shell exports on
 stdout, then serves until SIGINT or SIGTERM, and exits 0. The certificate file
-is removed on exit.`,
+is removed on exit.
+
+Its backup jobs can be started ('vem job start NAME --wait'): a run lasts
+--run-time and ends with a random result (Success 70%, Warning 15%, Failed
+15%); --collection-lag delays when finished sessions reach the query service,
+as EM's collection from backup servers does.`,
 		Example: `  vem fake-server > /tmp/vem-env.sh &
   until grep -q VEM_CA_FILE /tmp/vem-env.sh 2>/dev/null; do sleep 0.1; done
   . /tmp/vem-env.sh
@@ -41,15 +48,20 @@ is removed on exit.`,
 			if dataset < 0 {
 				return usagef(cmd, "--dataset must not be negative")
 			}
-			return a.runFakeServer(cmd, addr, dataset)
+			if runTime < 0 || lag < 0 {
+				return usagef(cmd, "--run-time and --collection-lag must not be negative")
+			}
+			return a.runFakeServer(cmd, addr, dataset, vemtest.WithRunTime(runTime), vemtest.WithCollectionLag(lag))
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
 	cmd.Flags().IntVar(&dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	cmd.Flags().DurationVar(&runTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
+	cmd.Flags().DurationVar(&lag, "collection-lag", 0, "how long after they end job runs' sessions reach the query service")
 	return cmd
 }
 
-func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int) (err error) {
+func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int, opts ...vemtest.Option) (err error) {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return usagef(cmd, "--addr: %v", err)
 	}
@@ -65,7 +77,7 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int) (err e
 			err = fmt.Errorf("fake-server: %v", r)
 		}
 	}()
-	s := vemtest.NewServer(vemtest.WithAddr(addr), vemtest.WithDataset(dataset))
+	s := vemtest.NewServer(append([]vemtest.Option{vemtest.WithAddr(addr), vemtest.WithDataset(dataset)}, opts...)...)
 	defer s.Close()
 
 	dir, err := os.MkdirTemp("", "vem-fake-")

@@ -184,6 +184,8 @@ VEM_CA_FILE, VEM_TIMEOUT, VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 		a.newFakeServerCmd(),
 		a.newVersionCmd(),
 		a.newDoctorCmd(),
+		a.newJobCmd(),
+		a.newJobSessionCmd(),
 	)
 	return root
 }

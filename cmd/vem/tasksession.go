@@ -20,7 +20,7 @@ func (a *app) newTaskSessionCmd() *cobra.Command {
 		Args:    cobra.ArbitraryArgs,
 		RunE:    groupRunE,
 	}
-	cmd.AddCommand(a.newTaskSessionGetCmd(), a.newTaskSessionListCmd())
+	cmd.AddCommand(a.newTaskSessionGetCmd(), a.newTaskSessionListCmd(), a.newTaskSessionWaitCmd())
 	return cmd
 }
 
