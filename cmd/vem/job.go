@@ -346,6 +346,9 @@ func (a *app) jobAction(cmd *cobra.Command, action, arg, server string, wait boo
 		defer cancel()
 	}
 	job, err := findJob(ctx, cmd, c, arg, server)
+	if errors.Is(err, vem.ErrForbidden) {
+		return fmt.Errorf("%s job: job actions need EM's Portal Administrator role: %w", action, err)
+	}
 	if err != nil {
 		return err
 	}
