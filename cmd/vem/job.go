@@ -271,7 +271,7 @@ func findJob(ctx context.Context, cmd *cobra.Command, c *vem.Client, arg, server
 	fmt.Fprintf(&b, "job name %q is ambiguous: %d jobs have it:\n", arg, len(found))
 	for _, j := range found {
 		_, s := jobServer(j)
-		fmt.Fprintf(&b, "  %s\ton backup server %s\t%s\n", j.Name, dash(s), j.UID)
+		fmt.Fprintf(&b, "  %s  on backup server %s  %s\n", j.Name, dash(s), j.UID)
 	}
 	b.WriteString("name the job by its UID, or add --backup-server NAME")
 	return nil, usagef(cmd, "%s", b.String())

@@ -224,6 +224,7 @@ func TestJobAmbiguousName(t *testing.T) {
 		Links: vem.Links{{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: "https://localhost:9398/api/backupServers/ce15a8c7-aa49-495e-b05b-ee3398c91018", Name: "srv02.tech.local"}}})
 	r := f.vem(t, "job", "start", seedJobName)
 	require.Equal(t, exitUsage, r.code, r.stdout+r.stderr)
+	t.Log(r.stderr)
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, `job name "vCD Job Template" is ambiguous: 2 jobs have it`)
 	assert.Contains(t, r.stderr, "urn:veeam:Job:"+other)
