@@ -313,7 +313,7 @@ succeeded, 1 when EM refused it (the job was not running).`
   vem job %s "vCD Job Template" --wait --timeout 2h -o table`, action, action),
 		Args: exactArgs("NAME-or-ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := wf.check(cmd); err != nil {
+			if err := wf.check(cmd, a); err != nil {
 				return err
 			}
 			if !wait && (cmd.Flags().Changed("interval") || cmd.Flags().Changed("warning-is-error")) {
@@ -359,7 +359,7 @@ func (a *app) jobAction(cmd *cobra.Command, action, arg, server string, wait boo
 			WaitOptions: wf.options(),
 			Retry:       action == "retry",
 			OnSession: func(s *vem.BackupJobSession) {
-				fmt.Fprintf(a.stderr, "vem: %s: job session %s is running (%s)\n", what, s.UID.ID(), s.Name)
+				fmt.Fprintf(a.stderr, "vem: %s: job session %s (%s) is %s\n", what, s.UID.ID(), s.Name, dash(string(s.State)))
 			},
 		})
 		return a.endJobSession(ctx, c, js, err, wf)

@@ -93,7 +93,7 @@ func TestJobStartWait(t *testing.T) {
 			assert.True(t, js.Finished)
 			assert.Equal(t, seedJobName, deref(js.JobName))
 			assert.Equal(t, string(newestJobSession(t, f, seedJobName).UID), js.UID, "the session the start created")
-			assert.Contains(t, r.stderr, "job session "+js.ID+" is running")
+			assert.Contains(t, r.stderr, "job session "+js.ID+" ("+deref(js.Name)+") is Working")
 			switch tc.code {
 			case exitFailed:
 				assert.Contains(t, r.stderr, "ended Failed")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,12 +32,22 @@ func (wf *waitFlags) add(cmd *cobra.Command) {
 	}
 }
 
-func (wf *waitFlags) check(cmd *cobra.Command) error {
+// check checks the flags. As --timeout is the wait's own here, the
+// request timeout still comes from VEM_TIMEOUT when it is set (resolve
+// reads it only when no --timeout was given).
+func (wf *waitFlags) check(cmd *cobra.Command, a *app) error {
 	switch {
 	case wf.timeout < 0:
 		return usagef(cmd, "--timeout must not be negative")
 	case wf.interval <= 0:
 		return usagef(cmd, "--interval must be positive, e.g. 5s")
+	}
+	if s := strings.TrimSpace(a.getenv(envTimeout)); s != "" && cmd.Flags().Changed("timeout") {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return usagef(cmd, "%s: invalid duration %q (want e.g. 30s or 5m)", envTimeout, s)
+		}
+		a.g.timeout = d
 	}
 	return nil
 }
@@ -113,7 +124,7 @@ func (a *app) taskSessionWait(cmd *cobra.Command, id string, wf *waitFlags) erro
 	if err != nil {
 		return usagef(cmd, "%v", err)
 	}
-	if err := wf.check(cmd); err != nil {
+	if err := wf.check(cmd, a); err != nil {
 		return err
 	}
 	c, err := a.newClient(cmd, authAny)
@@ -209,7 +220,7 @@ func (a *app) jobSessionWait(cmd *cobra.Command, id string, wf *waitFlags) error
 	if err != nil {
 		return usagef(cmd, "%v", err)
 	}
-	if err := wf.check(cmd); err != nil {
+	if err := wf.check(cmd, a); err != nil {
 		return err
 	}
 	c, err := a.newClient(cmd, authAny)

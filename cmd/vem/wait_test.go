@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +69,12 @@ func TestWaitErrors(t *testing.T) {
 		assert.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
 		assert.Contains(t, r.stderr, tc.err, "%v", tc.args)
 	}
+	// --timeout is the wait's; VEM_TIMEOUT still counts, for each request.
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"task-session", "wait", seedID, "--timeout", "1m"}, strings.NewReader(""), &stdout, &stderr, envFunc(append(f.env, "VEM_TIMEOUT=soon")...))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr.String(), `VEM_TIMEOUT: invalid duration "soon"`)
+
 	// A session that has ended already: one poll, printed at once.
 	r := f.vem(t, "task-session", "wait", seedID, "-o", "jsonl")
 	require.Equal(t, exitOK, r.code, r.stderr)
