@@ -545,9 +545,11 @@ func TestCloseDuringLogon(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, within(t, errc), context.Canceled)
 
+	closeCtx, closeCancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer closeCancel()
 	closed := make(chan error, 1)
-	go func() { closed <- c.Close() }()
-	require.NoError(t, within(t, closed))
+	go func() { closed <- c.CloseContext(closeCtx) }()
+	require.ErrorIs(t, within(t, closed), context.DeadlineExceeded, "Close stopped waiting for the logon")
 	select {
 	case <-bgDone(c):
 	case <-time.After(10 * time.Second):
@@ -577,12 +579,16 @@ func TestKeepAlive(t *testing.T) {
 	assert.Equal(t, "", pings.last().URL.RawQuery)
 
 	require.NoError(t, c.Logout(context.Background()))
+	after := pings.count()
+	time.Sleep(2500 * time.Millisecond) // more than two intervals
+	assert.Equal(t, after, pings.count(), "no ping without a session")
+	assert.EqualValues(t, 1, em.logons.Load(), "the keep-alive never logs on")
+	require.NoError(t, c.Close())
 	select {
 	case <-bgDone(c):
 	case <-time.After(5 * time.Second):
-		t.Fatal("the keep-alive goroutine still runs after Logout")
+		t.Fatal("the keep-alive goroutine still runs after Close")
 	}
-	assert.EqualValues(t, 1, em.logons.Load(), "the keep-alive never logs on")
 }
 
 func TestKeepAliveStopsOnClose(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +272,47 @@ func TestSameOrigin(t *testing.T) {
 		u := mustParseURL(t, raw)
 		assert.Equal(t, want, sameOrigin(u, origin), raw)
 	}
+}
+
+// TestNewNeverEchoesUserinfo: a password written in the base URL is refused
+// first and never printed, whatever else is wrong with the URL.
+func TestNewNeverEchoesUserinfo(t *testing.T) {
+	t.Parallel()
+	const secret = "S3cret-pw-9z"
+	for _, raw := range []string{
+		"https://admin:" + secret + "@em.example.com:9398",
+		"http://admin:" + secret + "@em.example.com:9398", // http without WithAllowInsecureHTTP
+		"ftp://admin:" + secret + "@em.example.com",       // wrong scheme
+		"https://admin:" + secret + "@",                   // no host
+		"https://admin:" + secret + "@em/other/path",      // wrong path
+		"admin:" + secret + "@em.example.com:9398",        // no scheme
+		"//admin:" + secret + "@em.example.com:9398",      // not absolute
+		"https://admin:" + secret + "@em:bad port",        // unparsable
+	} {
+		_, err := New(raw, WithCredentials("u", "p"))
+		require.Error(t, err, raw)
+		assert.NotContains(t, err.Error(), secret, raw)
+	}
+	_, err := New("https://admin:"+secret+"@em.example.com:9398", WithCredentials("u", "p"))
+	assert.Contains(t, err.Error(), "user info")
+}
+
+// TestResponseHeadersAreBounded: the default transport reads at most 64 KiB
+// of response headers, not Go's 10 MiB.
+func TestResponseHeadersAreBounded(t *testing.T) {
+	t.Parallel()
+	assert.EqualValues(t, 64<<10, newTransport(nil).MaxResponseHeaderBytes)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Padding", strings.Repeat("a", 100<<10))
+		w.Header().Set(sessionHeader, "tok")
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(poolOf(srv)), WithRetry(NoRetry))
+	require.NoError(t, err)
+	defer c.Close()
+	err = c.Logon(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "header")
+	assert.Empty(t, c.SessionID())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 	"time"
@@ -74,7 +75,119 @@ func decodeWire(contentType string, body []byte, w any) error {
 	if f == FormatJSON {
 		return json.Unmarshal(body, w)
 	}
-	return xml.NewDecoder(bytes.NewReader(body)).Decode(w)
+	return decodeXML(body, w)
+}
+
+// maxXMLDepth bounds the nesting of an XML document. EM's deepest documents
+// (query results: QueryResult > Entities > BackupTaskSessions >
+// BackupTaskSession > Links > Link) are under 10 levels deep; a far deeper
+// one is an attack on the decoder's time and memory, refused before
+// decoding.
+const maxXMLDepth = 64
+
+var errTrailingData = errors.New("trailing data after the root element")
+
+// decodeXML decodes one XML document into w. It refuses a document nested
+// deeper than maxXMLDepth and anything but comments, processing
+// instructions and white space after the root element.
+func decodeXML(body []byte, w any) error {
+	if err := checkXMLDepth(body, maxXMLDepth); err != nil {
+		return err
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	if err := d.Decode(w); err != nil {
+		return err
+	}
+	rest := body[d.InputOffset():]
+	if len(bytes.TrimSpace(rest)) == 0 {
+		return nil
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", errTrailingData, err)
+		}
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst:
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) != 0 {
+				return errTrailingData
+			}
+		default:
+			return errTrailingData
+		}
+	}
+}
+
+// checkXMLDepth scans an XML body for its element nesting, without
+// decoding it, and fails when it exceeds max. It is exact for well-formed
+// documents (quoted attribute values, comments, CDATA sections and
+// declarations are skipped); for malformed ones it only has to be cheap, as
+// the decoder rejects them anyway.
+func checkXMLDepth(b []byte, max int) error {
+	depth := 0
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 || i+1 >= len(b) {
+			return nil
+		}
+		b = b[i+1:]
+		switch b[0] {
+		case '/':
+			depth--
+			b = skipPast(b, ">")
+		case '?':
+			b = skipPast(b, "?>")
+		case '!':
+			switch {
+			case bytes.HasPrefix(b, []byte("!--")):
+				b = skipPast(b, "-->")
+			case bytes.HasPrefix(b, []byte("![CDATA[")):
+				b = skipPast(b, "]]>")
+			default:
+				b = skipPast(b, ">")
+			}
+		default:
+			// A start tag: find its end, skipping quoted attribute values,
+			// and see whether it closes itself.
+			var quote byte
+			end := -1
+			for j := 0; j < len(b) && end < 0; j++ {
+				switch c := b[j]; {
+				case quote != 0:
+					if c == quote {
+						quote = 0
+					}
+				case c == '"' || c == '\'':
+					quote = c
+				case c == '>':
+					end = j
+				}
+			}
+			if end < 0 {
+				return nil
+			}
+			if end == 0 || b[end-1] != '/' {
+				depth++
+				if depth > max {
+					return fmt.Errorf("XML document nested deeper than %d elements", max)
+				}
+			}
+			b = b[end+1:]
+		}
+	}
+}
+
+// skipPast returns b after the first occurrence of sep, or nothing.
+func skipPast(b []byte, sep string) []byte {
+	i := bytes.Index(b, []byte(sep))
+	if i < 0 {
+		return nil
+	}
+	return b[i+len(sep):]
 }
 
 // checkKind verifies that a decoded document is the entity that was asked
@@ -121,13 +234,13 @@ func (p *times) parse(field, s string) time.Time {
 	return t
 }
 
-// snippet returns the start of a body, made safe for an error string.
-func snippet(body []byte) string {
+// snippet returns the start of a body, made safe for an error string:
+// secrets redacted, valid UTF-8.
+func snippet(body []byte, rd redactor) string {
 	body = bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM))
 	const max = 120
-	s := string(body)
-	if len(s) > max {
-		s = truncate(s, max)
+	if len(body) > max+rd.maxLen+4 {
+		body = body[:max+rd.maxLen+4]
 	}
-	return strings.ToValidUTF8(s, "?")
+	return strings.ToValidUTF8(rd.limit(string(body), max), "?")
 }

@@ -27,10 +27,33 @@
 // /api/sessionMngr/?v=latest with Basic authentication) and sends the
 // session token in the X-RestSvcSessionId header of every later request.
 // Concurrent first calls share one logon. EM ends sessions after 15 idle
-// minutes; when a call meets a 401 the client logs on again once (once for
-// all the goroutines that met the same expired session) and repeats the
-// call once. It never loops: a second 401 is returned as an error matching
-// ErrUnauthorized. WithKeepAlive keeps an idle session alive instead.
+// minutes. When a call meets a 401 it follows one rule:
+//
+//   - If another call has already replaced the token that failed, the call
+//     repeats itself with the current session.
+//   - Otherwise it logs on again (one logon shared by every call that met
+//     the same expired session) and repeats itself. It does so a second
+//     time only if the fresh session had answered something else than 401
+//     before failing (it expired in turn); a 401 on a session that never
+//     worked, right after the call's own logon, is a refusal and is
+//     returned as an error matching ErrUnauthorized.
+//   - A call repeats itself after a 401 at most 3 times; without
+//     credentials (a borrowed session), never.
+//
+// It never loops. WithKeepAlive keeps an idle session alive instead. A
+// logon that gets an answer EM never gives (404, 405, 400, a Bearer
+// challenge, an HTML page, no token) fails with an error matching
+// ErrNotEnterpriseManager: the address is probably not EM's (port 9398,
+// under /api).
+//
+// NewFromEnv builds a client from VEM_URL, VEM_USERNAME, VEM_PASSWORD,
+// VEM_SESSION_ID, VEM_CA_FILE and VEM_INSECURE, as the vem command reads
+// them; FromEnv returns those options.
+//
+// Close (or CloseContext) ends the client: from then on no logon begins,
+// calls in flight fail with ErrClosed, the session the client opened is
+// logged out once, and nothing is sent after Close returns. Close is
+// bounded by DefaultCloseTimeout.
 //
 // WithSessionID reuses a token obtained elsewhere (for example by the vem
 // command's "vem logon"); such a borrowed session is not renewed without
@@ -91,8 +114,9 @@
 // proxy) are *DecodeError values matching ErrDecode: a call never returns
 // an empty struct. Bad IDs match ErrInvalidID and send nothing. Transport
 // failures are *RequestError values that unwrap to their cause, so
-// errors.Is(err, context.DeadlineExceeded) works. Passwords and tokens never
-// appear in errors or logs.
+// errors.Is(err, context.DeadlineExceeded) works. Passwords, the Basic
+// authorization value and tokens never appear in errors or logs: what the
+// server echoes back is redacted.
 //
 // # Reliability
 //

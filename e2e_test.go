@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -382,4 +384,138 @@ func TestE2EErrorsAreTyped(t *testing.T) {
 	assert.Equal(t, 500, apiErr.StatusCode)
 	assert.NotEmpty(t, apiErr.Message)
 	assert.False(t, errors.Is(err, vem.ErrNotFound))
+}
+
+// e2eQueryCase runs one queryable type against vemtest: every object, then
+// filtered subsets checked against the full listing.
+type e2eQueryCase[T any] struct {
+	name  string
+	query func(c *vem.Client, q vem.Query) iter.Seq2[*T, error]
+	uid   func(*T) vem.UID
+	time  func(*T) time.Time
+	sort  vem.Field
+	cases []e2eFilter[T]
+}
+
+type e2eFilter[T any] struct {
+	name  string
+	f     vem.Filter
+	match func(*T) bool
+}
+
+func collectE2E[T any](t *testing.T, seq iter.Seq2[*T, error]) []*T {
+	t.Helper()
+	var out []*T
+	for v, err := range seq {
+		require.NoError(t, err)
+		out = append(out, v)
+	}
+	return out
+}
+
+func (qc e2eQueryCase[T]) run(t *testing.T, c *vem.Client) {
+	all := collectE2E(t, qc.query(c, vem.Query{PageSize: 1000, Concurrency: 1, SortAsc: qc.sort}))
+	require.Greater(t, len(all), 6, "%s: the data set has enough objects to page", qc.name)
+	for _, conc := range []int{1, 4} {
+		paged := collectE2E(t, qc.query(c, vem.Query{PageSize: 3, Concurrency: conc, SortAsc: qc.sort}))
+		require.Equal(t, len(all), len(paged), "%s conc=%d", qc.name, conc)
+		for i := range all {
+			require.Equal(t, qc.uid(all[i]), qc.uid(paged[i]), "%s conc=%d: same order page by page", qc.name, conc)
+		}
+		desc := collectE2E(t, qc.query(c, vem.Query{PageSize: 5, Concurrency: conc, SortDesc: qc.sort}))
+		require.Len(t, desc, len(all))
+		for i := 1; i < len(desc); i++ {
+			require.False(t, qc.time(desc[i]).After(qc.time(desc[i-1])), "%s: sorted descending", qc.name)
+		}
+	}
+	for _, fc := range qc.cases {
+		want := 0
+		for _, v := range all {
+			if fc.match(v) {
+				want++
+			}
+		}
+		require.NotZero(t, want, "%s: the data set covers %q", qc.name, fc.name)
+		got := collectE2E(t, qc.query(c, vem.Query{Filter: fc.f, PageSize: 2, Concurrency: 3, SortDesc: qc.sort}))
+		assert.Len(t, got, want, "%s %s", qc.name, fc.name)
+		for _, v := range got {
+			assert.True(t, fc.match(v), "%s %s: %s", qc.name, fc.name, qc.uid(v))
+		}
+	}
+}
+
+// QueryBackupJobSessions, QueryVMRestorePoints and QueryJobs work end to end
+// against vemtest as QueryBackupTaskSessions does: in XML and both JSON
+// casings, paged, sorted, filtered and concurrent.
+func TestE2EQueryEveryType(t *testing.T) {
+	for _, style := range []struct {
+		name   string
+		style  vemtest.JSONStyle
+		format vem.Format
+	}{{"xml", vemtest.EM12PascalCase, vem.FormatXML}, {"em12", vemtest.EM12PascalCase, vem.FormatJSON}, {"em13", vemtest.EM13CamelCase, vem.FormatJSON}} {
+		t.Run(style.name, func(t *testing.T) {
+			_, c := newE2E(t, []vemtest.Option{vemtest.WithDataset(250), vemtest.WithJSONStyle(style.style)}, vem.WithFormat(style.format))
+			e2eQueryCase[vem.BackupJobSession]{
+				name: "job sessions", sort: vem.JobSessionFieldCreationTime,
+				query: func(c *vem.Client, q vem.Query) iter.Seq2[*vem.BackupJobSession, error] {
+					return c.QueryBackupJobSessions(context.Background(), q)
+				},
+				uid:  func(s *vem.BackupJobSession) vem.UID { return s.UID },
+				time: func(s *vem.BackupJobSession) time.Time { return s.CreationTime },
+				cases: []e2eFilter[vem.BackupJobSession]{
+					{"failed", vem.Eq(vem.JobSessionFieldResult, vem.ResultFailed), func(s *vem.BackupJobSession) bool { return s.Result == vem.ResultFailed }},
+					{"finished", vem.Eq(vem.JobSessionFieldState, vem.StateStopped), func(s *vem.BackupJobSession) bool { return s.State == vem.StateStopped }},
+					{"one job", vem.Eq(vem.JobSessionFieldJobName, "vCD Job Template"), func(s *vem.BackupJobSession) bool { return s.JobName == "vCD Job Template" }},
+				},
+			}.run(t, c)
+			e2eQueryCase[vem.VMRestorePoint]{
+				name: "VM restore points", sort: vem.VMRestorePointFieldCreationTime,
+				query: func(c *vem.Client, q vem.Query) iter.Seq2[*vem.VMRestorePoint, error] {
+					return c.QueryVMRestorePoints(context.Background(), q)
+				},
+				uid:  func(p *vem.VMRestorePoint) vem.UID { return p.UID },
+				time: func(p *vem.VMRestorePoint) time.Time { return p.CreationTime },
+				cases: []e2eFilter[vem.VMRestorePoint]{
+					{"one VM", vem.Eq(vem.VMRestorePointFieldVMDisplayName, "AnT_VM2"), func(p *vem.VMRestorePoint) bool { return p.VMDisplayName == "AnT_VM2" }},
+				},
+			}.run(t, c)
+			all := collectE2E(t, c.QueryJobs(context.Background(), vem.Query{}))
+			require.NotEmpty(t, all)
+			spaced := ""
+			for _, j := range all {
+				if strings.ContainsAny(j.Name, ` "`) {
+					spaced = j.Name
+				}
+			}
+			require.NotEmpty(t, spaced, "a job name with a space or a quote")
+			jobs := e2eQueryCase[vem.Job]{
+				name: "jobs", sort: vem.JobFieldNextRun,
+				query: func(c *vem.Client, q vem.Query) iter.Seq2[*vem.Job, error] {
+					return c.QueryJobs(context.Background(), q)
+				},
+				uid:  func(j *vem.Job) vem.UID { return j.UID },
+				time: func(j *vem.Job) time.Time { return j.NextRun },
+				cases: []e2eFilter[vem.Job]{
+					{"by name", vem.Eq(vem.JobFieldName, spaced), func(j *vem.Job) bool { return j.Name == spaced }},
+					{"backup jobs", vem.Eq(vem.JobFieldJobType, vem.JobTypeBackup), func(j *vem.Job) bool { return j.JobType == vem.JobTypeBackup }},
+				},
+			}
+			if len(all) > 6 {
+				jobs.run(t, c)
+			} else {
+				for _, fc := range jobs.cases {
+					got := collectE2E(t, c.QueryJobs(context.Background(), vem.Query{Filter: fc.f, PageSize: 1, Concurrency: 2}))
+					require.NotEmpty(t, got, fc.name)
+					for _, j := range got {
+						assert.True(t, fc.match(j), fc.name)
+					}
+				}
+				paged := collectE2E(t, c.QueryJobs(context.Background(), vem.Query{PageSize: 1, Concurrency: 3, SortAsc: vem.JobFieldName}))
+				require.Len(t, paged, len(all))
+				for i := 1; i < len(paged); i++ {
+					assert.LessOrEqual(t, strings.ToLower(paged[i-1].Name), strings.ToLower(paged[i].Name))
+				}
+			}
+		})
+	}
 }

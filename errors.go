@@ -1,18 +1,30 @@
 package vem
 
 import (
+	"encoding/base64"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
 // Sentinel errors. Errors returned by the client match them with errors.Is.
 var (
-	// ErrUnauthorized matches a 401: wrong credentials, or a session that
-	// expired and could not be renewed (a borrowed session, or a second 401
-	// right after a fresh logon).
+	// ErrUnauthorized matches a 401 the client gave up on: wrong
+	// credentials at logon, a 401 on a borrowed session without
+	// credentials, a 401 on a session that never answered anything else
+	// right after the call itself logged on again, or a call that met a
+	// 401 a fourth time (a call repeats itself after a 401 at most three
+	// times, whatever renewed the session meanwhile).
 	ErrUnauthorized = errors.New("vem: unauthorized")
+	// ErrNotEnterpriseManager matches a logon answered the way Enterprise
+	// Manager never answers (404, 405 or 400, a Bearer challenge, a success
+	// without a session token, an HTML page): the address is probably not
+	// EM's REST API (port 9398, under /api), for example the Veeam Backup &
+	// Replication REST API on port 9419. It never matches ErrNotFound.
+	ErrNotEnterpriseManager = errors.New("vem: the server is not Veeam Backup Enterprise Manager")
 	// ErrForbidden matches a 403: the account lacks an EM role that allows
 	// the call (Portal Administrator, Portal User or Restore Operator).
 	ErrForbidden = errors.New("vem: forbidden")
@@ -80,6 +92,26 @@ func (e *APIError) Is(target error) bool {
 	}
 	return false
 }
+
+// NotEnterpriseManagerError is a logon answered in a way Enterprise Manager
+// never answers; it matches ErrNotEnterpriseManager and, on purpose, not
+// ErrNotFound or ErrUnauthorized: the request reached the wrong server.
+type NotEnterpriseManagerError struct {
+	StatusCode  int    // the logon's HTTP status
+	ContentType string // the logon's response Content-Type
+	Reason      string // what did not look like EM
+}
+
+// Error describes the error: what the server answered and what to check.
+func (e *NotEnterpriseManagerError) Error() string {
+	return fmt.Sprintf("vem: POST /api/sessionMngr/: %d %s: the server does not answer like Veeam Backup Enterprise Manager (%s); "+
+		"check the address: EM's REST API listens on port 9398 and serves the API under /api "+
+		"(https://em.example.com:9398), while port 9419 is the Veeam Backup & Replication REST API, which vem does not speak",
+		e.StatusCode, http.StatusText(e.StatusCode), e.Reason)
+}
+
+// Is makes the error match ErrNotEnterpriseManager.
+func (e *NotEnterpriseManagerError) Is(target error) bool { return target == ErrNotEnterpriseManager }
 
 // InvalidIDError describes an ID that a getter refused; it matches
 // ErrInvalidID.
@@ -161,6 +193,81 @@ func (e *RequestError) Error() string {
 
 // Unwrap returns the cause.
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// redacted replaces a secret in everything an error carries.
+const redacted = "[REDACTED]"
+
+// minSecretLen is the shortest secret that is redacted: replacing one or two
+// characters everywhere would garble messages without hiding anything.
+const minSecretLen = 4
+
+// secrets lists the strings that must never reach an error: the password,
+// the Basic authorization value and its base64 (with and without padding),
+// and session tokens, each also XML-escaped.
+func secrets(username, password string, tokens ...string) []string {
+	var out []string
+	add := func(s string) {
+		if len(s) < minSecretLen || slices.Contains(out, s) {
+			return
+		}
+		out = append(out, s)
+		var b strings.Builder
+		if xml.EscapeText(&b, []byte(s)) == nil && b.String() != s {
+			out = append(out, b.String())
+		}
+	}
+	if password != "" {
+		add(password)
+		b64 := base64.StdEncoding.EncodeToString([]byte(username + ":" + password))
+		add("Basic " + b64)
+		add(b64)
+		add(strings.TrimRight(b64, "="))
+	}
+	for _, t := range tokens {
+		add(t)
+	}
+	// Longest first, so that "Basic <b64>" wins over "<b64>".
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// redactor removes secrets from strings.
+type redactor struct {
+	r      *strings.Replacer
+	maxLen int // length of the longest secret
+}
+
+func newRedactor(secrets []string) redactor {
+	if len(secrets) == 0 {
+		return redactor{}
+	}
+	pairs := make([]string, 0, 2*len(secrets))
+	m := 0
+	for _, s := range secrets {
+		pairs = append(pairs, s, redacted)
+		m = max(m, len(s))
+	}
+	return redactor{r: strings.NewReplacer(pairs...), maxLen: m}
+}
+
+// limit redacts the first n bytes of s (and whatever secret overlaps them)
+// and truncates the result to n bytes.
+func (rd redactor) limit(s string, n int) string {
+	if rd.r != nil {
+		if len(s) > n+rd.maxLen {
+			s = s[:n+rd.maxLen]
+		}
+		s = rd.r.Replace(s)
+	}
+	return truncate(s, n)
+}
+
+func (rd redactor) apply(s string) string {
+	if rd.r == nil {
+		return s
+	}
+	return rd.r.Replace(s)
+}
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -183,13 +183,13 @@ func TestDecodeErrorAndRequestError(t *testing.T) {
 
 func TestSnippetAndTruncate(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "", snippet(nil))
-	assert.Equal(t, "abc", snippet([]byte("\xEF\xBB\xBF  abc \n")))
-	long := snippet([]byte(strings.Repeat("€", 100)))
+	assert.Equal(t, "", snippet(nil, redactor{}))
+	assert.Equal(t, "abc", snippet([]byte("\xEF\xBB\xBF  abc \n"), redactor{}))
+	long := snippet([]byte(strings.Repeat("€", 100)), redactor{})
 	assert.True(t, utf8.ValidString(long))
 	assert.True(t, strings.HasSuffix(long, "..."))
 	assert.LessOrEqual(t, len(long), 123)
-	assert.Equal(t, "a?b", snippet([]byte("a\xffb")))
+	assert.Equal(t, "a?b", snippet([]byte("a\xffb"), redactor{}))
 	assert.Equal(t, "ab", truncate("ab", 2))
 	assert.Equal(t, "é...", truncate("éé", 3))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
@@ -114,4 +115,178 @@ func ExampleAPIError() {
 	// unauthorized: false
 	// invalid ID: true
 	// wrong password: true
+}
+
+// Query task sessions with a server-side filter, newest first. The query
+// service pages by itself; stop ranging and no more pages are read.
+func ExampleClient_QueryBackupTaskSessions() {
+	srv := vemtest.NewServer()
+	defer srv.Close()
+	c, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	q := vem.Query{
+		Filter:   vem.And(vem.Eq(vem.TaskSessionFieldResult, vem.ResultSuccess), vem.Eq(vem.TaskSessionFieldState, vem.StateCompleted)),
+		SortDesc: vem.TaskSessionFieldCreationTime,
+		PageSize: 10,
+	}
+	n := 0
+	for ts, err := range c.QueryBackupTaskSessions(context.Background(), q) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if ts.UID == "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID {
+			fmt.Println("seed:", ts.Name, ts.Result)
+		}
+		n++
+	}
+	fmt.Println("more than one page:", n > q.PageSize)
+	// Output:
+	// seed: AnT_VM2@2025-10-11 20:06:09 Success
+	// more than one page: true
+}
+
+// Filters render in EM's syntax: values are quoted where EM needs it, times
+// are UTC, any Go number works, and nested compounds are grouped.
+func ExampleFilter() {
+	since := time.Date(2025, 8, 15, 8, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+	f := vem.And(
+		vem.Or(vem.Eq(vem.TaskSessionFieldJobName, "Fileserver Backup"), vem.Eq(vem.TaskSessionFieldJobName, `SQL "prod"`)),
+		vem.Gt(vem.TaskSessionFieldResult, vem.ResultSuccess), // enums compare by position: Warning or Failed
+		vem.Ge(vem.TaskSessionFieldCreationTime, since),
+		vem.Gt(vem.TaskSessionFieldTotalSize, 1e9),
+	)
+	fmt.Println(f)
+	// Output:
+	// (JobName=="Fileserver Backup",JobName=="SQL ""prod""");Result>Success;CreationTime>="2025-08-15T06:00:00Z";TotalSize>1000000000
+}
+
+// FollowLink reads a link's target into a typed entity; the request goes to
+// the configured host whatever host the Href names.
+func ExampleClient_FollowLink() {
+	srv := vemtest.NewServer()
+	defer srv.Close()
+	c, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	l, _ := ts.JobSessionLink()
+	var js vem.BackupJobSession
+	if err := c.FollowLink(ctx, l, &js); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(js.JobName, js.JobType, js.State, js.Result)
+	// Output:
+	// vCD Job Template Backup Stopped Success
+}
+
+// A Resolver reads each related object once, however many task sessions
+// point at it.
+func ExampleResolver() {
+	srv := vemtest.NewServer()
+	defer srv.Close()
+	c, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	var tasks []*vem.BackupTaskSession
+	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldJobName, "vCD Job Template")}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		tasks = append(tasks, ts)
+	}
+	before := srv.Stats().Requests
+	jobSessions, err := c.NewResolver(0).JobSessions(ctx, tasks)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(tasks) > len(jobSessions), srv.Stats().Requests-before == len(jobSessions))
+	for _, ts := range tasks[:1] {
+		fmt.Println(jobSessions[ts.JobSessionID()].JobName)
+	}
+	// Output:
+	// true true
+	// vCD Job Template
+}
+
+// A session opened elsewhere (a script's `vem logon`, another process) is
+// used as it is; Close does not log it out, as the client did not open it.
+func ExampleWithSessionID() {
+	srv := vemtest.NewServer()
+	defer srv.Close()
+	owner, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer owner.Close()
+	if err := owner.Logon(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+
+	borrower, err := vem.New(srv.URL, vem.WithHTTPClient(srv.Client()), vem.WithSessionID(owner.SessionID()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, err := borrower.GetBackupTaskSession(context.Background(), vemtest.SeedTaskSessionID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ts.VMDisplayName)
+	fmt.Println(borrower.Close(), srv.Stats().Logons)
+	// Output:
+	// AnT_VM2
+	// <nil> 1
+}
+
+// Read a job, the objects it protects, and its latest sessions through the
+// query service.
+func ExampleClient_GetJob() {
+	srv := vemtest.NewServer()
+	defer srv.Close()
+	c, err := srv.NewClient()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	j, err := c.GetJob(ctx, vemtest.SeedJobID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(j.Name, j.JobType, j.Platform)
+	objs, err := c.ListJobIncludes(ctx, j.UID.ID())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(objs) > 0)
+	for js, err := range c.QueryBackupJobSessions(ctx, vem.Query{
+		Filter:   vem.Eq(vem.JobSessionFieldJobUID, j.UID),
+		SortDesc: vem.JobSessionFieldCreationTime,
+		PageSize: 1, Concurrency: 1,
+	}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("newest session:", js.JobName == j.Name, js.IsRetry)
+		break // the newest is enough
+	}
+	// Output:
+	// vCD Job Template Backup VMware
+	// true
+	// newest session: true false
 }

@@ -90,7 +90,7 @@ func linkTarget(href string) (string, url.Values, error) {
 		return "", nil, fmt.Errorf("vem: FollowLink: Href path %q is not under /api/", truncate(u.Path, 100))
 	}
 	for _, seg := range strings.Split(u.Path, "/") {
-		if seg == "." || seg == ".." {
+		if seg == "." || seg == ".." || strings.Contains(seg, `\`) {
 			return "", nil, fmt.Errorf("vem: FollowLink: Href path %q is not clean", truncate(u.Path, 100))
 		}
 	}

@@ -66,7 +66,7 @@ func FuzzAPIError(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte, sel byte) {
 		ct := fuzzCT(sel)
 		resp := &response{status: status, header: http.Header{"Content-Type": {ct}}, buf: bytes.NewBuffer(body), attempts: int(sel % 5)}
-		e := newAPIError(&request{method: http.MethodGet, path: "/api/x"}, resp)
+		e := newAPIError(&request{method: http.MethodGet, path: "/api/x"}, resp, redactor{})
 		if e.StatusCode != status {
 			t.Fatalf("status %d became %d", status, e.StatusCode)
 		}

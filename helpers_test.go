@@ -326,8 +326,16 @@ func (h hookHandler) WithGroup(string) slog.Handler      { return h }
 func bgDone(c *Client) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
-		c.bg.Wait()
-		close(done)
+		defer close(done)
+		for {
+			c.auth.mu.Lock()
+			idle := c.auth.inflight == nil
+			c.auth.mu.Unlock()
+			if idle && !c.auth.keepAlive.running() {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}()
 	return done
 }

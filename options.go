@@ -49,7 +49,8 @@ const Version = "0.1.0"
 
 // WithCredentials sets the user name and password used to log on (HTTP Basic
 // authentication on POST /api/sessionMngr/). With credentials the client logs
-// on by itself on the first call and again, once, when its session expires.
+// on by itself on the first call and again when its session expires (see
+// the package documentation for the exact rule).
 // The user name may be in DOMAIN\user form. The password never appears in
 // logs or errors.
 func WithCredentials(username, password string) Option {
@@ -189,7 +190,9 @@ func WithRetry(p RetryPolicy) Option {
 // WithKeepAlive keeps an idle session alive: when the client has made no
 // request for interval, it reads its own logon session (a cheap
 // authenticated GET). EM ends sessions after 15 idle minutes, so an interval
-// of a few minutes suits. The keep-alive stops on Logout and Close.
+// of a few minutes suits. It never logs on: while the client holds no
+// session (after Logout, or a failed renewal) it sends nothing and checks
+// again an interval later. It stops on Close.
 func WithKeepAlive(interval time.Duration) Option {
 	return func(c *config) error {
 		if interval < time.Second || interval >= 15*time.Minute {

@@ -300,70 +300,49 @@ type entitiesWire[W any] struct {
 	other            string
 }
 
-func (e *entitiesWire[W]) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != e.collection {
-				if err := e.skipXML(d, t); err != nil {
-					return err
+func (e *entitiesWire[W]) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
+	return eachChildXML(d, func(coll xml.StartElement) error {
+		if coll.Name.Local != e.collection {
+			// another collection: note it when it holds anything
+			return eachChildXML(d, func(xml.StartElement) error {
+				if e.other == "" {
+					e.other = coll.Name.Local
 				}
-				continue
-			}
-			if err := e.itemsXML(d); err != nil {
-				return err
-			}
+				return d.Skip()
+			})
 		}
-	}
-}
-
-// itemsXML reads the children of the collection element.
-func (e *entitiesWire[W]) itemsXML(d *xml.Decoder) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if t.Name.Local != e.item {
-				return fmt.Errorf("got a <%s> in <%s>, want <%s>", truncate(t.Name.Local, 60), e.collection, e.item)
+		return eachChildXML(d, func(item xml.StartElement) error {
+			if item.Name.Local != e.item {
+				return fmt.Errorf("got a <%s> in <%s>, want <%s>", truncate(item.Name.Local, 60), e.collection, e.item)
 			}
 			var w W
-			if err := d.DecodeElement(&w, &t); err != nil {
+			if err := d.DecodeElement(&w, &item); err != nil {
 				return err
 			}
 			e.items = append(e.items, w)
-		}
-	}
+			return nil
+		})
+	})
 }
 
-// skipXML skips another collection, noting it when it holds elements.
-func (e *entitiesWire[W]) skipXML(d *xml.Decoder, start xml.StartElement) error {
-	for depth := 1; depth > 0; {
+// eachChildXML calls f for each child element of the element being read,
+// up to its end; f reads the child to its end (d.Skip, DecodeElement or
+// eachChildXML).
+func eachChildXML(d *xml.Decoder, f func(xml.StartElement) error) error {
+	for {
 		tok, err := d.Token()
 		if err != nil {
 			return err
 		}
-		switch tok.(type) {
-		case xml.StartElement:
-			if depth == 1 && e.other == "" {
-				e.other = start.Name.Local
-			}
-			depth++
+		switch t := tok.(type) {
 		case xml.EndElement:
-			depth--
+			return nil
+		case xml.StartElement:
+			if err := f(t); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
 }
 
 func (e *entitiesWire[W]) UnmarshalJSON(b []byte) error {
@@ -459,8 +438,10 @@ type RawPage struct {
 // QueryRaw runs a query for objects of type typ, in format "Entities" (or
 // "" for references), and yields each page's body untouched, in order, with
 // the pager of the typed queries (Query.Concurrency, relogon, a stop when
-// the caller stops). f chooses the Accept type; "" means the client's
-// format. It serves tools that pass EM's own documents on.
+// the caller stops). The first page is always yielded, even when it holds
+// nothing; later pages only when they hold objects. f chooses the Accept
+// type; "" means the client's format. It serves tools that pass EM's own
+// documents on.
 func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Format) iter.Seq2[*RawPage, error] {
 	if _, err := q.Encode(typ, format, 1); err != nil {
 		return func(yield func(*RawPage, error) bool) { yield(nil, err) }
@@ -496,8 +477,8 @@ func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Fo
 			return nil, err
 		}
 		p := &page[*RawPage]{pagesCount: out.PagesCount}
-		if out.Items > 0 {
-			p.items = []*RawPage{out}
+		if out.Items > 0 || n == 1 {
+			p.items = []*RawPage{out} // the first page always: an empty result is a document too
 		}
 		return p, nil
 	}
@@ -521,25 +502,12 @@ func (w *rawPageWire) count() int { return w.Refs.n + w.Entities.n }
 type rawCount struct{ n int }
 
 func (c *rawCount) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	depth := 0
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-			if start.Name.Local == "Refs" && depth == 1 || start.Name.Local == "Entities" && depth == 2 {
-				c.n++
-			}
-		case xml.EndElement:
-			if depth == 0 {
-				return nil
-			}
-			depth--
-		}
+	if start.Name.Local == "Refs" {
+		return eachChildXML(d, func(xml.StartElement) error { c.n++; return d.Skip() })
 	}
+	return eachChildXML(d, func(xml.StartElement) error { // a collection of <Entities>
+		return eachChildXML(d, func(xml.StartElement) error { c.n++; return d.Skip() })
+	})
 }
 
 func (c *rawCount) UnmarshalJSON(b []byte) error {

@@ -558,3 +558,18 @@ func TestQueryEncode(t *testing.T) {
 		assert.Error(t, err, "%+v", bad)
 	}
 }
+
+// An empty result is still one page, so that a tool passing EM's documents
+// on has one to pass.
+func TestQueryRawEmptyResult(t *testing.T) {
+	c, mt := newMockClient(t)
+	serveQuery(t, mt, queryTypes()[2], 0, "xml")
+	var pages []*RawPage
+	for p, err := range c.QueryRaw(context.Background(), "Job", "Entities", Query{PageSize: 10}, FormatXML) {
+		require.NoError(t, err)
+		pages = append(pages, p)
+	}
+	require.Len(t, pages, 1)
+	assert.Equal(t, 0, pages[0].Items)
+	assert.Contains(t, string(pages[0].Body), "<QueryResult")
+}

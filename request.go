@@ -29,8 +29,9 @@ type request struct {
 	// logon marks the logon POST: Basic auth instead of the token, and
 	// retried only when the request was never sent.
 	logon bool
-	// noRelogon turns off the log-on-again-once rule (logout, keep-alive).
-	noRelogon bool
+	// call marks a request made by a caller's call (not by Close or the
+	// keep-alive): Close stops it.
+	call bool
 	// accept overrides the client's wire format when set.
 	accept Format
 }
@@ -66,76 +67,79 @@ func (r *response) release() {
 // decodeFunc decodes a 2xx body; it must not keep body after it returns.
 type decodeFunc func(contentType string, body []byte) error
 
-// do runs one call: it attaches the session, sends with retries, logs on again
-// once on a 401 with a session the client can renew, turns non-2xx answers
-// into *APIError and decodes 2xx bodies with decode (which may be nil). It
-// returns the response headers of the final answer.
+// do runs one call: it attaches the session (logging on first if needed),
+// sends with retries, turns non-2xx answers into *APIError and decodes 2xx
+// bodies with decode (which may be nil). On a 401 it follows the session
+// rule, session.mayRenew. It returns the response headers of the final
+// answer.
 func (c *Client) do(ctx context.Context, r *request, decode decodeFunc) (http.Header, error) {
-	if c.isClosed() {
-		return nil, ErrClosed
+	if err := c.enter(); err != nil {
+		return nil, err
 	}
-	// The session rule. A 401 is answered by logging on again, shared with
-	// every caller that met the same expired session, and repeating the call.
-	// A 401 on a session that has never answered anything else, right after
-	// this call logged on, is a refusal, not an expiry: it is returned. A 401
-	// met with a token that has been replaced meanwhile, or on a session that
-	// worked before (it expired again while the call was in flight), is
-	// answered with the current session. A call retries at most
-	// maxAuthRetries times: never a loop.
-	const maxAuthRetries = 3
-	renewed, authRetries := false, 0
+	defer c.leave()
+	r.call = true
+	hdr, err := c.doSession(ctx, r, decode)
+	return hdr, c.closedErr(ctx, r.method+" "+r.path, err)
+}
+
+func (c *Client) doSession(ctx context.Context, r *request, decode decodeFunc) (http.Header, error) {
+	var retry sessionRetry
 	for {
-		var tok string
-		var gen uint64
-		if !r.logon {
-			var err error
-			if tok, gen, err = c.auth.current(ctx); err != nil {
-				return nil, err
-			}
+		tok, gen, err := c.auth.current(ctx)
+		if err != nil {
+			return nil, err
 		}
 		resp, err := c.send(ctx, r, tok)
 		if err != nil {
 			return nil, err
 		}
-		if tok != "" && resp.status != http.StatusUnauthorized {
+		if resp.status != http.StatusUnauthorized {
 			c.auth.markWorked(gen)
-		}
-		if resp.status == http.StatusUnauthorized && tok != "" && !r.noRelogon && c.auth.canRenew() &&
-			authRetries < maxAuthRetries && (!renewed || c.auth.renewedSince(gen) || c.auth.worked(gen)) {
+		} else if c.auth.mayRenew(gen, &retry) {
 			resp.release()
-			authRetries++
-			if !c.auth.renewedSince(gen) {
-				renewed = true
-			}
 			if err := c.auth.renew(ctx, gen); err != nil {
 				return nil, err
 			}
 			continue
-		}
-		if resp.status == http.StatusUnauthorized && tok != "" {
+		} else {
 			c.auth.invalidate(gen)
 		}
 		hdr := resp.header
-		err = c.finish(r, resp, decode)
+		err = c.finish(r, resp, decode, tok)
 		resp.release()
 		return hdr, err
 	}
 }
 
-// finish classifies the status and decodes a 2xx body.
-func (c *Client) finish(r *request, resp *response, decode decodeFunc) error {
+// finish classifies the status and decodes a 2xx body. tok is the token the
+// request carried: it is redacted, with the password, from the error.
+func (c *Client) finish(r *request, resp *response, decode decodeFunc, tok string) error {
 	ct := resp.header.Get("Content-Type")
 	if resp.status < 200 || resp.status > 299 {
-		return newAPIError(r, resp)
+		return newAPIError(r, resp, c.redactor(tok))
 	}
 	if decode == nil {
 		return nil
 	}
 	if err := decode(ct, resp.body()); err != nil {
-		return &DecodeError{Resource: r.resource, Path: r.path, ContentType: ct, Snippet: snippet(resp.body()), Err: err}
+		rd := c.redactor(tok)
+		if msg := err.Error(); rd.apply(msg) != msg {
+			err = errors.New(rd.apply(msg))
+		}
+		return &DecodeError{Resource: r.resource, Path: r.path, ContentType: ct, Snippet: snippet(resp.body(), rd), Err: err}
 	}
 	return nil
 }
+
+// redactor removes from error texts the client's password, its Basic
+// authorization value, tok and the current session token.
+func (c *Client) redactor(tok string) redactor {
+	cur, _, _ := c.auth.snapshot()
+	return newRedactor(secrets(c.cfg.username, c.cfg.password, tok, cur))
+}
+
+// redact removes the client's secrets from s.
+func (c *Client) redact(s string) string { return c.redactor("").apply(s) }
 
 // send makes up to RetryPolicy.MaxAttempts attempts of one request.
 func (c *Client) send(ctx context.Context, r *request, tok string) (*response, error) {
@@ -175,7 +179,11 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 			resp.release()
 		}
 		c.log.DebugContext(ctx, "vem: retrying", "method", r.method, "path", r.path, "attempt", attempt, "reason", reason, "wait", wait)
-		if err := sleep(ctx, wait); err != nil {
+		var closing <-chan struct{}
+		if r.call {
+			closing = c.closing
+		}
+		if err := sleep(ctx, closing, wait); err != nil {
 			return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: err}
 		}
 	}
@@ -186,6 +194,13 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response, bool, error) {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	if r.call {
+		id, ok := c.track(cancel)
+		if !ok {
+			return nil, false, context.Canceled // Close has begun: send nothing
+		}
+		defer c.untrack(id)
+	}
 	// Only the logon POST needs to know whether the request was written
 	// (it is retried only when it was not); GETs skip the trace's cost.
 	var (
@@ -253,7 +268,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	return resp, true, nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d, unless ctx ends or closing is closed (then it fails with
+// context.Canceled).
+func sleep(ctx context.Context, closing <-chan struct{}, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -262,6 +279,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-closing:
+		return context.Canceled
 	case <-t.C:
 		return nil
 	}
@@ -277,7 +296,7 @@ type errorWire struct {
 
 // newAPIError builds the error for a non-2xx answer, with EM's message when
 // the body is an EM Error document and a short snippet otherwise.
-func newAPIError(r *request, resp *response) *APIError {
+func newAPIError(r *request, resp *response, rd redactor) *APIError {
 	e := &APIError{
 		StatusCode:  resp.status,
 		Method:      r.method,
@@ -293,20 +312,20 @@ func newAPIError(r *request, resp *response) *APIError {
 		if f == FormatJSON {
 			err = json.Unmarshal(b, &w)
 		} else {
-			err = xml.NewDecoder(bytes.NewReader(b)).Decode(&w)
+			err = decodeXML(b, &w)
 			if w.XMLName.Local != "Error" {
 				err = errors.New("not an Error document")
 			}
 		}
 		if err == nil && (w.Message != "" || w.FirstChanceExceptionMessage != "") {
-			e.Message = truncate(w.Message, 2000)
-			e.FirstChanceExceptionMessage = truncate(w.FirstChanceExceptionMessage, 2000)
+			e.Message = rd.limit(w.Message, 2000)
+			e.FirstChanceExceptionMessage = rd.limit(w.FirstChanceExceptionMessage, 2000)
 			if e.Message == "" {
 				e.Message = e.FirstChanceExceptionMessage
 			}
 			return e
 		}
 	}
-	e.Snippet = snippet(body)
+	e.Snippet = snippet(body, rd)
 	return e
 }

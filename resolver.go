@@ -2,7 +2,6 @@ package vem
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -19,9 +18,12 @@ const DefaultResolverConcurrency = 8
 //
 // A Resolver caches for its own lifetime and never expires entries: make one
 // per report, batch or request, and drop it to forget. Failed reads are not
-// cached (the next call tries again), but concurrent callers share the
-// failure. At most the Resolver's concurrency of requests run at once. A
-// Resolver is safe for concurrent use.
+// cached (the next call tries again), but the callers waiting for a read
+// share its failure: a hanging resource costs one request, not one per
+// caller. Only when the caller that made the read gave up (its own context
+// ended) does a waiter whose context is still live read again. At most the
+// Resolver's concurrency of requests run at once. A Resolver is safe for
+// concurrent use.
 type Resolver struct {
 	c   *Client
 	sem chan struct{}
@@ -34,6 +36,10 @@ type resolveEntry struct {
 	done chan struct{}
 	v    any
 	err  error
+	// gaveUp is set when the read failed because the context of the caller
+	// that made it ended: the waiters, whose contexts may still be live,
+	// read again. Any other failure is theirs too.
+	gaveUp bool
 }
 
 // NewResolver returns a Resolver that runs at most concurrency requests at
@@ -140,6 +146,7 @@ func resolve[T any](ctx context.Context, r *Resolver, kind, id string, get func(
 			r.entries[key] = e
 			r.mu.Unlock()
 			e.v, e.err = r.fetch(ctx, func(ctx context.Context) (any, error) { return get(ctx, guid) })
+			e.gaveUp = e.err != nil && ctx.Err() != nil
 			if e.err != nil {
 				r.mu.Lock()
 				delete(r.entries, key) // do not cache failures
@@ -160,7 +167,7 @@ func resolve[T any](ctx context.Context, r *Resolver, kind, id string, get func(
 		if e.err == nil {
 			return e.v.(*T), nil
 		}
-		if ctx.Err() == nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
+		if e.gaveUp && ctx.Err() == nil {
 			continue // the caller that read it gave up; this one has not: read again
 		}
 		return nil, e.err

@@ -134,3 +134,70 @@ func TestResolverDoesNotCacheFailures(t *testing.T) {
 	_, err = r.BackupServer(context.Background(), "bad id")
 	assert.ErrorIs(t, err, ErrInvalidID)
 }
+
+// TestResolverSharesAFailureWithItsWaiters: 20 callers of one hanging
+// resource cost one request; its failure (the attempt's own timeout) is
+// theirs too. Only when the caller that made the read gave up does a waiter
+// read again.
+func TestResolverSharesAFailureWithItsWaiters(t *testing.T) {
+	t.Parallel()
+	id := jobGUID(7)
+	body := fmt.Sprintf(`<BackupJobSession xmlns="http://www.veeam.com/ent/v1.0" Type="BackupJobSession" UID="urn:veeam:BackupJobSession:%s" Name="Job"><JobName>Job</JobName><State>Stopped</State><Result>Success</Result></BackupJobSession>`, id)
+
+	serve := func(t *testing.T, mt *httpmock.MockTransport, hang func(n int32) bool) (*atomic.Int32, chan struct{}) {
+		var requests atomic.Int32
+		entered := make(chan struct{}, 100)
+		mt.RegisterResponder("GET", testBase+"/api/backupSessions/"+id, func(r *http.Request) (*http.Response, error) {
+			n := requests.Add(1)
+			entered <- struct{}{}
+			if hang(n) {
+				<-r.Context().Done()
+				return nil, r.Context().Err()
+			}
+			return mockResp(http.StatusOK, ctXML, []byte(body)), nil
+		})
+		return &requests, entered
+	}
+
+	t.Run("the read times out: one request, one shared failure", func(t *testing.T) {
+		t.Parallel()
+		c, mt := newMockClient(t, WithTimeout(300*time.Millisecond))
+		requests, entered := serve(t, mt, func(int32) bool { return true })
+		r := c.NewResolver(0)
+		errs := make(chan error, 20)
+		go func() { _, err := r.BackupJobSession(context.Background(), id); errs <- err }()
+		<-entered
+		for range 19 {
+			go func() { _, err := r.BackupJobSession(context.Background(), id); errs <- err }()
+		}
+		for range 20 {
+			err := <-errs
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+		}
+		assert.EqualValues(t, 1, requests.Load(), "one request for 20 callers")
+	})
+
+	t.Run("the reading caller gives up: a waiter reads again", func(t *testing.T) {
+		t.Parallel()
+		c, mt := newMockClient(t)
+		requests, entered := serve(t, mt, func(n int32) bool { return n == 1 })
+		r := c.NewResolver(0)
+		ctx, cancel := context.WithCancel(context.Background())
+		first := make(chan error, 1)
+		go func() { _, err := r.BackupJobSession(ctx, id); first <- err }()
+		<-entered
+		second := make(chan *BackupJobSession, 1)
+		go func() {
+			js, err := r.BackupJobSession(context.Background(), id)
+			assert.NoError(t, err)
+			second <- js
+		}()
+		time.Sleep(20 * time.Millisecond) // let the second caller wait for the first read
+		cancel()
+		require.ErrorIs(t, <-first, context.Canceled)
+		js := <-second
+		require.NotNil(t, js)
+		assert.Equal(t, UID("urn:veeam:BackupJobSession:"+id), js.UID)
+		assert.EqualValues(t, 2, requests.Load())
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -79,20 +80,27 @@ func (p RetryPolicy) retryAfter(h string, now time.Time) (time.Duration, bool) {
 	if h == "" {
 		return 0, false
 	}
+	limit := p.MaxRetryAfter
+	if limit == 0 {
+		limit = p.MaxBackoff
+	}
 	var d time.Duration
-	if secs, err := strconv.Atoi(h); err == nil {
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
 		if secs < 0 {
 			return 0, false
 		}
+		// Cap before multiplying: a huge value would overflow to a
+		// negative wait.
+		if secs >= int64(limit/time.Second)+1 {
+			return limit, true
+		}
 		d = time.Duration(secs) * time.Second
+	} else if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(h, "-") {
+		return limit, true // more seconds than an int64 holds
 	} else if t, err := http.ParseTime(h); err == nil {
 		d = max(t.Sub(now), 0)
 	} else {
 		return 0, false
-	}
-	limit := p.MaxRetryAfter
-	if limit == 0 {
-		limit = p.MaxBackoff
 	}
 	return min(d, limit), true
 }
@@ -112,6 +120,11 @@ func retryableStatus(code int) bool {
 // Certificate errors are not: they will not heal by themselves.
 func retryableTransportError(err error) bool {
 	if err == nil || isCertificateError(err) {
+		return false
+	}
+	// A name that does not resolve will not resolve a second later.
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

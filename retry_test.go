@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -98,7 +99,9 @@ func TestRetryAfterParsing(t *testing.T) {
 		{"", 0, false},
 		{"0", 0, true},
 		{"7", 7 * time.Second, true},
-		{"3600", 30 * time.Second, true}, // capped by MaxRetryAfter
+		{"3600", 30 * time.Second, true},                    // capped by MaxRetryAfter
+		{"9223372037", 30 * time.Second, true},              // would overflow to a negative wait
+		{"99999999999999999999999", 30 * time.Second, true}, // more than an int64
 		{"-1", 0, false},
 		{"soon", 0, false},
 		{now.Add(10 * time.Second).Format(http.TimeFormat), 10 * time.Second, true},
@@ -278,4 +281,24 @@ func TestRetryIsLogged(t *testing.T) {
 	r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
 	assert.Equal(t, "1", attrs["attempt"])
 	assert.Equal(t, "Service Unavailable", attrs["reason"])
+}
+
+// TestDNSNotFoundIsNotRetried: a name that does not resolve is reported at
+// once, for GETs and for the logon.
+func TestDNSNotFoundIsNotRetried(t *testing.T) {
+	t.Parallel()
+	notFound := &net.DNSError{Err: "no such host", Name: "em", IsNotFound: true}
+	assert.False(t, retryableTransportError(&url.Error{Op: "Get", URL: "https://em/api/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: notFound}}))
+	assert.True(t, retryableTransportError(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "server misbehaving", Name: "em", IsTemporary: true}}),
+		"a DNS server failure may heal")
+
+	em := newFakeEM(t)
+	em.mt.RegisterResponderWithQuery(http.MethodPost, testBase+"/api/sessionMngr/", "v=latest", func(*http.Request) (*http.Response, error) {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: notFound}
+	})
+	c := em.client(t, WithRetry(RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+	err := c.Logon(context.Background())
+	var dnsErr *net.DNSError
+	require.ErrorAs(t, err, &dnsErr)
+	assert.Equal(t, 1, em.mt.GetTotalCallCount(), "no retry")
 }

@@ -137,8 +137,11 @@ func (w *waiter) failed(what string, err error) error {
 
 // pause sleeps for the current interval and grows it.
 func (w *waiter) pause(what string) error {
-	if err := sleep(w.wctx, w.interval); err != nil {
-		return w.stopped(what)
+	if err := sleep(w.wctx, w.c.closing, w.interval); err != nil {
+		if serr := w.stopped(what); serr != nil {
+			return serr
+		}
+		return ErrClosed // the client was closed during the pause
 	}
 	w.interval = min(w.interval+w.interval/2, w.opts.MaxInterval)
 	return nil

@@ -97,7 +97,8 @@
 // # Jobs
 //
 // POST /api/jobs/{ID}?action=start answers 202 with a Task and starts a
-// job session (State Working) with a task session for each VM of the job;
+// job session (State Working, its Progress moving on in steps of 10 %) with
+// a task session for each VM of the job;
 // after the run time (WithRunTime, DefaultRunTime by default) the session
 // is Stopped with the result chosen by SetNextResult, or a random one. A
 // Failed session counts its failed VMs in FailureMessage; action=retry is

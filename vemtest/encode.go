@@ -3,6 +3,8 @@ package vemtest
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // This file holds the two small writers that produce EM's XML and JSON by
@@ -12,7 +14,7 @@ import (
 
 // XML namespaces written by Enterprise Manager.
 const (
-	nsEnt = "http://www.veeam.com/ent/v1.0"
+	nsEnt = em.Namespace
 	nsXSD = "http://www.w3.org/2001/XMLSchema"
 	nsXSI = "http://www.w3.org/2001/XMLSchema-instance"
 

@@ -192,12 +192,23 @@ type entityType[R record] struct {
 	// post, when set, answers POST <path>/{ID} (actions).
 	post handlerFunc
 
+	// jsonFirst names elements EM writes first in JSON, ahead of the XML
+	// order (a job session's IsRetry).
+	jsonFirst []string
+
 	json []field[R] // fields in JSON order, built by init
 }
 
 func (t *entityType[R]) init() *entityType[R] {
-	// JSON writes the elements in XML order, then the extra attributes.
+	// JSON writes the elements in XML order (jsonFirst ahead), then the
+	// extra attributes.
 	t.json = append(slices.Clone(t.fields), t.attrs...)
+	for i := len(t.jsonFirst) - 1; i >= 0; i-- {
+		if j := slices.IndexFunc(t.json, func(f field[R]) bool { return f.name == t.jsonFirst[i] }); j > 0 {
+			f := t.json[j]
+			t.json = slices.Insert(slices.Delete(t.json, j, j+1), 0, f)
+		}
+	}
 	if t.getters == nil {
 		t.getters = make(map[string]getter[R])
 	}

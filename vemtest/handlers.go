@@ -442,8 +442,10 @@ func (s *Server) deleteLogonSession(w http.ResponseWriter, _ *http.Request, c *c
 
 // notFound answers EM's 404 for an object of the given noun ("job").
 func (s *Server) notFound(w http.ResponseWriter, c *call, noun string) {
-	s.fail(w, c, http.StatusNotFound, fmt.Sprintf("Cannot find %s [%s]", noun, c.id))
+	s.fail(w, c, http.StatusNotFound, notFoundMessage(noun, c.id))
 }
+
+func notFoundMessage(noun, id string) string { return fmt.Sprintf("Cannot find %s [%s]", noun, id) }
 
 // childRoute serves a collection below an object of type parent: the
 // records of child that pick returns for the parent's ID, or EM's 404 when

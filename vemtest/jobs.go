@@ -41,7 +41,7 @@ const (
 type taskDoc struct {
 	id        string // "task-1"
 	owner     string // logon session ID
-	operation string // StartJob, RetryJob, StopJob
+	operation string // StartJob, RetryJob, StopJob, StopJobSession
 	opDone    time.Time
 	collected time.Time
 	success   bool
@@ -111,12 +111,16 @@ func (rt *runTable) pickResult() vem.Result {
 	return vem.ResultFailed
 }
 
-// advance finishes the runs whose time is up. It takes the store's write
-// lock only when one is due.
+// advance finishes the runs whose time is up and moves the Progress of the
+// others on, in steps of 10 %. It takes the store's write lock only when
+// something changes.
 func (s *Server) advance(now time.Time) {
 	st := s.store
 	st.mu.RLock()
-	due := slices.ContainsFunc(st.runs.active, func(r *jobRun) bool { return !now.Before(r.end) })
+	due := slices.ContainsFunc(st.runs.active, func(r *jobRun) bool {
+		js, ok := st.jobSessions[r.sessionID]
+		return !now.Before(r.end) || ok && js.progress != r.progress(now, s.cfg.runTime)
+	})
 	st.mu.RUnlock()
 	if !due {
 		return
@@ -125,11 +129,25 @@ func (s *Server) advance(now time.Time) {
 	defer st.mu.Unlock()
 	st.runs.active = slices.DeleteFunc(st.runs.active, func(r *jobRun) bool {
 		if now.Before(r.end) {
+			if js, ok := st.jobSessions[r.sessionID]; ok && js.progress != r.progress(now, s.cfg.runTime) {
+				d := js.jobSessionData
+				d.progress = r.progress(now, s.cfg.runTime)
+				st.jobSessions[r.sessionID] = &jobSessionRec{jobSessionData: d}
+			}
 			return false
 		}
 		s.finishRun(r, r.end, r.result, "")
 		return true
 	})
+}
+
+// progress is how far a run is at now, rounded down to 10 %.
+func (r *jobRun) progress(now time.Time, runTime time.Duration) int {
+	if runTime <= 0 {
+		return 0
+	}
+	left := r.end.Sub(now)
+	return min(90, max(0, int(100-100*left/runTime)/10*10))
 }
 
 // finishRun stores the final job session and task sessions of a run. The
@@ -164,8 +182,14 @@ func (s *Server) finishRun(r *jobRun, end time.Time, result vem.Result, why stri
 	if old, ok := st.jobSessions[r.sessionID]; ok {
 		d := old.jobSessionData
 		d.state, d.result, d.progress, d.ended, d.collectedAt = string(vem.StateStopped), string(result), 100, end, collected
-		if failed > 0 {
-			d.failureMessage = cmp.Or(why, strconv.Itoa(failed)+" of "+strconv.Itoa(len(r.taskIDs))+" VMs failed to process.")
+		switch {
+		case result != vem.ResultFailed:
+		case why != "":
+			d.failureMessage = why
+		case len(r.taskIDs) == 0:
+			d.failureMessage = "The job has no objects to process."
+		default:
+			d.failureMessage = strconv.Itoa(failed) + " of " + strconv.Itoa(len(r.taskIDs)) + " VMs failed to process."
 		}
 		st.jobSessions[r.sessionID] = &jobSessionRec{jobSessionData: d}
 	}
@@ -178,55 +202,80 @@ func taskReason(r vem.Result) string {
 	return genFailures[0]
 }
 
-// jobAction answers POST /api/jobs/{ID}?action=start|retry|stop with 202
-// and a Task.
-func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, c *call) {
+// actionError is a refused action: the status and EM's message.
+type actionError struct {
+	status int
+	msg    string
+}
+
+// act answers an action that EM runs as a Task: it checks ?action= against
+// allowed, finishes due runs, and runs do with the store's write lock held.
+// do returns the Task to answer with 202, or the refusal.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, c *call, what string, allowed []string,
+	do func(action string, now time.Time) (*taskDoc, *actionError)) {
 	action, _ := param(r, "action")
 	action = strings.ToLower(action)
-	if action != "start" && action != "retry" && action != "stop" {
-		s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Action [%s] is not supported for jobs; use action=start, retry or stop.", action))
+	if !slices.Contains(allowed, action) {
+		s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Action [%s] is not supported for %s; use action=%s.", action, what, strings.Join(allowed, ", ")))
 		return
 	}
 	now := s.cfg.clock()
 	s.advance(now)
-	st := s.store
-	st.mu.Lock()
-	job, ok := st.jobs[c.id]
-	if !ok {
-		st.mu.Unlock()
-		s.notFound(w, c, jobs.noun)
+	s.store.mu.Lock()
+	task, refused := do(action, now)
+	if refused == nil {
+		task.owner = c.sess.id
+		s.addTask(task, now)
+	}
+	s.store.mu.Unlock()
+	if refused != nil {
+		s.fail(w, c, refused.status, refused.msg)
 		return
 	}
-	running := st.runs.runOf(job.id)
-	task := &taskDoc{owner: c.sess.id, success: true, message: "Ok"}
-	switch action {
-	case "start", "retry":
-		task.operation = "StartJob"
-		if action == "retry" {
-			task.operation = "RetryJob"
-		}
-		last := st.lastSession(job)
-		if action == "retry" && (running != nil || last == nil || last.result != string(vem.ResultFailed)) {
-			st.mu.Unlock()
-			s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Cannot retry job [%s]: the job can be retried only after it has failed.", job.name))
-			return
-		}
-		if running != nil {
-			task.success, task.message = false, fmt.Sprintf("Job [%s] is already running.", job.name)
-			break
-		}
-		s.startRun(job, now, action == "retry", last)
-	case "stop":
-		task.operation = "StopJob"
-		if running == nil {
-			task.success, task.message = false, fmt.Sprintf("Job [%s] is not running.", job.name)
-			break
-		}
-		s.stopRun(running, now)
-	}
-	s.addTask(task, now)
-	st.mu.Unlock()
 	s.reply(w, c, http.StatusAccepted, func(json bool) []byte { return s.taskBody(task, now, json) })
+}
+
+// refuse404 is EM's 404 for an object of the given noun.
+func refuse404(noun, id string) *actionError {
+	return &actionError{http.StatusNotFound, notFoundMessage(noun, id)}
+}
+
+// jobAction answers POST /api/jobs/{ID}?action=start|retry|stop with 202
+// and a Task.
+func (s *Server) jobAction(w http.ResponseWriter, r *http.Request, c *call) {
+	s.act(w, r, c, "jobs", []string{"start", "retry", "stop"}, func(action string, now time.Time) (*taskDoc, *actionError) {
+		st := s.store
+		job, ok := st.jobs[c.id]
+		if !ok {
+			return nil, refuse404(jobs.noun, c.id)
+		}
+		running := st.runs.runOf(job.id)
+		task := &taskDoc{success: true, message: "Ok"}
+		switch action {
+		case "start", "retry":
+			task.operation = "StartJob"
+			if action == "retry" {
+				task.operation = "RetryJob"
+			}
+			last := st.lastSession(job)
+			if action == "retry" && (running != nil || last == nil || last.result != string(vem.ResultFailed)) {
+				return nil, &actionError{http.StatusBadRequest, fmt.Sprintf("Cannot retry job [%s]: the job can be retried only after it has failed.", job.name)}
+			}
+			if running != nil {
+				task.success, task.message = false, fmt.Sprintf("Job [%s] is already running.", job.name)
+				break
+			}
+			s.startRun(job, now, action == "retry", last)
+		case "stop":
+			task.operation = "StopJob"
+			if running == nil {
+				task.success, task.message = false, fmt.Sprintf("Job [%s] is not running.", job.name)
+				break
+			}
+			s.stopRun(running, now)
+		}
+		return task, nil
+	})
 }
 
 // stopRun ends a run now, as Failed. The caller holds the store's write
@@ -254,30 +303,20 @@ func (s *Server) addTask(task *taskDoc, now time.Time) {
 // jobSessionAction answers POST /api/backupSessions/{ID}?action=stop with
 // 202 and a Task.
 func (s *Server) jobSessionAction(w http.ResponseWriter, r *http.Request, c *call) {
-	if action, _ := param(r, "action"); !strings.EqualFold(action, "stop") {
-		s.fail(w, c, http.StatusBadRequest, fmt.Sprintf("Action [%s] is not supported for backup job sessions; use action=stop.", action))
-		return
-	}
-	now := s.cfg.clock()
-	s.advance(now)
-	st := s.store
-	st.mu.Lock()
-	js, ok := st.jobSessions[c.id]
-	if !ok {
-		st.mu.Unlock()
-		s.notFound(w, c, jobSessions.noun)
-		return
-	}
-	task := &taskDoc{owner: c.sess.id, operation: "StopJobSession", success: true, message: "Ok"}
-	i := slices.IndexFunc(st.runs.active, func(r *jobRun) bool { return r.sessionID == js.id })
-	if i < 0 {
-		task.success, task.message = false, fmt.Sprintf("Job session [%s] is not running.", js.name)
-	} else {
-		s.stopRun(st.runs.active[i], now)
-	}
-	s.addTask(task, now)
-	st.mu.Unlock()
-	s.reply(w, c, http.StatusAccepted, func(json bool) []byte { return s.taskBody(task, now, json) })
+	s.act(w, r, c, "backup job sessions", []string{"stop"}, func(_ string, now time.Time) (*taskDoc, *actionError) {
+		st := s.store
+		js, ok := st.jobSessions[c.id]
+		if !ok {
+			return nil, refuse404(jobSessions.noun, c.id)
+		}
+		task := &taskDoc{operation: "StopJobSession", success: true, message: "Ok"}
+		if i := slices.IndexFunc(st.runs.active, func(r *jobRun) bool { return r.sessionID == js.id }); i >= 0 {
+			s.stopRun(st.runs.active[i], now)
+		} else {
+			task.success, task.message = false, fmt.Sprintf("Job session [%s] is not running.", js.name)
+		}
+		return task, nil
+	})
 }
 
 func (rt *runTable) runOf(jobID string) *jobRun {

@@ -33,6 +33,21 @@ type taskXML struct {
 	} `xml:"Links>Link"`
 }
 
+// assertFailedTask checks that an answered action became a Task of the
+// operation that, once done, reports failure with msg.
+func (g *jobRig) assertFailedTask(t testing.TB, r response, operation, msg string) {
+	t.Helper()
+	require.Equal(t, http.StatusAccepted, r.status, string(r.body))
+	task := parseTask(t, r)
+	assert.Equal(t, operation, task.Operation)
+	g.clock.Add(testRunTime)
+	task = g.task(t, task.TaskID)
+	assert.Equal(t, "Finished", task.State)
+	require.NotNil(t, task.Result)
+	assert.False(t, task.Result.Success)
+	assert.Equal(t, msg, task.Result.Message)
+}
+
 func parseTask(t testing.TB, r response) taskXML {
 	t.Helper()
 	var task taskXML
@@ -145,8 +160,12 @@ func TestStartJobRunsToTheChosenResult(t *testing.T) {
 			assert.Equal(t, "Finished", g.task(t, task.TaskID).State)
 
 			// The session ends after the run time with the chosen result.
-			g.clock.Add(testRunTime - 2*time.Second - time.Millisecond)
+			assert.Equal(t, "0", text(g.last(t, vemtest.SeedJobID), "Progress"))
+			g.clock.Add(testRunTime/2 - 2*time.Second)
+			assert.Equal(t, "50", text(g.last(t, vemtest.SeedJobID), "Progress"))
+			g.clock.Add(testRunTime/2 - time.Millisecond)
 			assert.Equal(t, "Working", text(g.last(t, vemtest.SeedJobID), "State"))
+			assert.Equal(t, "90", text(g.last(t, vemtest.SeedJobID), "Progress"))
 			g.clock.Add(time.Millisecond)
 			js = g.last(t, vemtest.SeedJobID)
 			assert.Equal(t, "Stopped", text(js, "State"))
@@ -220,35 +239,22 @@ func TestRetryJob(t *testing.T) {
 func TestStopJob(t *testing.T) {
 	g := newJobRig(t)
 	// Stopping a job that does not run is a task that fails.
-	r := g.action(t, vemtest.SeedJobID, "stop")
-	require.Equal(t, http.StatusAccepted, r.status)
-	task := parseTask(t, r)
-	assert.Equal(t, "StopJob", task.Operation)
-	g.clock.Add(testRunTime)
-	task = g.task(t, task.TaskID)
-	require.NotNil(t, task.Result)
-	assert.False(t, task.Result.Success)
-	assert.Equal(t, "Job [vCD Job Template] is not running.", task.Result.Message)
+	g.assertFailedTask(t, g.action(t, vemtest.SeedJobID, "stop"), "StopJob", "Job [vCD Job Template] is not running.")
 
 	g.srv.SetNextResult(vem.ResultSuccess)
 	require.Equal(t, http.StatusAccepted, g.action(t, vemtest.SeedJobID, "start").status)
-	// Starting it again while it runs is a task that fails too.
-	again := parseTask(t, g.action(t, vemtest.SeedJobID, "start"))
+	again := g.action(t, vemtest.SeedJobID, "start")
 	g.clock.Add(time.Second)
 	stoppedAt := g.clock.Now()
-	r = g.action(t, vemtest.SeedJobID, "stop")
-	require.Equal(t, http.StatusAccepted, r.status)
+	require.Equal(t, http.StatusAccepted, g.action(t, vemtest.SeedJobID, "stop").status)
 	js := g.last(t, vemtest.SeedJobID)
 	assert.Equal(t, "Stopped", text(js, "State"))
 	assert.Equal(t, "Failed", text(js, "Result"))
 	assert.Equal(t, "Job has been stopped by user.", text(js, "FailureMessage"))
 	assert.Equal(t, stoppedAt.Format("2006-01-02T15:04:05Z"), text(js, "EndTimeUTC"))
 
-	g.clock.Add(testRunTime)
-	task = g.task(t, again.TaskID)
-	require.NotNil(t, task.Result)
-	assert.False(t, task.Result.Success)
-	assert.Equal(t, "Job [vCD Job Template] is already running.", task.Result.Message)
+	// Starting it again while it ran was a task that fails.
+	g.assertFailedTask(t, again, "StartJob", "Job [vCD Job Template] is already running.")
 	// The stopped run does not end a second time.
 	assert.Equal(t, "Failed", text(g.last(t, vemtest.SeedJobID), "Result"))
 	// And it can be retried now.
@@ -437,15 +443,7 @@ func TestStopJobSession(t *testing.T) {
 		return do(t, g.srv, request{method: http.MethodPost, path: "/api/backupSessions/" + id + "?action=stop", token: g.token})
 	}
 	// A finished session: a task that fails.
-	r := stop(vemtest.SeedJobSessionID)
-	require.Equal(t, http.StatusAccepted, r.status, string(r.body))
-	task := parseTask(t, r)
-	assert.Equal(t, "StopJobSession", task.Operation)
-	g.clock.Add(testRunTime)
-	task = g.task(t, task.TaskID)
-	require.NotNil(t, task.Result)
-	assert.False(t, task.Result.Success)
-	assert.Equal(t, "Job session [vCD Job Template@2025-10-11 20:00:04] is not running.", task.Result.Message)
+	g.assertFailedTask(t, stop(vemtest.SeedJobSessionID), "StopJobSession", "Job session [vCD Job Template@2025-10-11 20:00:04] is not running.")
 
 	g.srv.SetNextResult(vem.ResultSuccess)
 	require.Equal(t, http.StatusAccepted, g.action(t, vemtest.SeedJobID, "start").status)
@@ -461,8 +459,7 @@ func TestStopJobSession(t *testing.T) {
 	}
 	assert.True(t, hasStop(js), "a running session links its stop action")
 	g.clock.Add(time.Second)
-	r = stop(id)
-	require.Equal(t, http.StatusAccepted, r.status)
+	require.Equal(t, http.StatusAccepted, stop(id).status)
 	js = g.last(t, vemtest.SeedJobID)
 	assert.Equal(t, "Stopped", text(js, "State"))
 	assert.Equal(t, "Failed", text(js, "Result"))
@@ -487,4 +484,18 @@ func TestDeleteTask(t *testing.T) {
 	requireError(t, del(g.token), http.StatusNotFound)
 	// The job runs on.
 	assert.Equal(t, "Working", text(g.last(t, vemtest.SeedJobID), "State"))
+}
+
+func TestJobWithoutObjects(t *testing.T) {
+	g := newJobRig(t)
+	const id = "55555555-3333-4444-8555-666666666666"
+	g.srv.AddJob(vem.Job{UID: id, Name: "Empty"})
+	g.srv.SetNextResult(vem.ResultFailed)
+	require.Equal(t, http.StatusAccepted, g.action(t, id, "start").status)
+	js := g.last(t, id)
+	assert.Empty(t, g.taskSessions(t, js.Attrs["UID"]))
+	g.clock.Add(testRunTime)
+	js = g.last(t, id)
+	assert.Equal(t, "Failed", text(js, "Result"))
+	assert.Equal(t, "The job has no objects to process.", text(js, "FailureMessage"))
 }

@@ -80,7 +80,8 @@ var jobSessions = (&entityType[*jobSessionRec]{
 		fBool("IsRetry", func(j *jobSessionRec) bool { return j.isRetry }),
 		fStrOpt("FailureMessage", func(j *jobSessionRec) string { return j.failureMessage }),
 	},
-	links: (*jobSessionRec).entityLinks,
+	jsonFirst: []string{"IsRetry"},
+	links:     (*jobSessionRec).entityLinks,
 	refs: func(j *jobSessionRec) []linkSpec {
 		return append(upLinks(j.serverID, j.serverName, "", ""),
 			linkSpec{Rel: vem.RelAlternate, Type: vem.KindBackupJobSession, Href: "/api/backupSessions/" + j.id + "?format=Entity", Name: j.name},

@@ -356,9 +356,9 @@ func TestQueryFieldErrors(t *testing.T) {
 	}
 }
 
-// TestJobSessionJSONKeys checks EM's key order for job sessions: the
-// elements in the order of EM's XML, IsRetry before FailureMessage, which
-// is always there (null when empty).
+// TestJobSessionJSONKeys checks EM's key order for job sessions: IsRetry
+// first, then the elements in the order of EM's XML; FailureMessage is
+// always there (null when empty).
 func TestJobSessionJSONKeys(t *testing.T) {
 	for _, a := range answerStyles[1:] {
 		t.Run(a.name, func(t *testing.T) {
@@ -366,8 +366,8 @@ func TestJobSessionJSONKeys(t *testing.T) {
 			token, _ := logon(t, srv)
 			r := getJSON(t, srv, token, "/api/backupSessions/"+vemtest.SeedJobSessionID+"?format=Entity")
 			require.Equal(t, http.StatusOK, r.status)
-			want := []string{"JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC",
-				"State", "Result", "Progress", "IsRetry", "FailureMessage", "Name", "UID", "Links", "Href", "Type"}
+			want := []string{"IsRetry", "JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC",
+				"State", "Result", "Progress", "FailureMessage", "Name", "UID", "Links", "Href", "Type"}
 			for i, k := range want {
 				want[i] = a.key(k)
 			}

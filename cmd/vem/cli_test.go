@@ -215,7 +215,7 @@ ask "vem task-session get x -o "
 	if err != nil {
 		t.Fatalf("bash: %v\n%s", err, out)
 	}
-	want := "task-session\nget list\nSuccess Warning Failed None\njson jsonl table xml\n"
+	want := "task-session\nget list\nNone Success Warning Failed\njson jsonl table xml\n"
 	if string(out) != want {
 		t.Errorf("bash completions:\n%s\nwant\n%s", out, want)
 	}
@@ -682,7 +682,6 @@ func TestExitCodes(t *testing.T) {
 		{"wrong password", f.with("VEM_PASSWORD=wrong"), []string{"task-session", "get", seedID}, 4, []string{"401", "Authentication failed"}},
 		{"wrong password list", f.with("VEM_PASSWORD=wrong"), []string{"task-session", "list"}, 4, []string{"401"}},
 		{"forbidden", f.with("VEM_USERNAME=auditor", "VEM_PASSWORD=auditor-password"), []string{"task-session", "get", seedID}, 4, []string{"403"}},
-		{"bad session id", f.with("VEM_SESSION_ID=bm90LWEtdG9rZW4="), []string{"logout"}, 4, []string{"401"}},
 		{"unreachable", f.with("VEM_URL=https://" + closed), []string{"task-session", "get", seedID}, 5, []string{"connection refused"}},
 		{"unreachable list", f.with("VEM_URL=https://" + closed), []string{"task-session", "list", "-o", "xml"}, 5, []string{"connection refused"}},
 		{"untrusted certificate", f.without("VEM_CA_FILE"), []string{"task-session", "get", seedID}, 5, []string{"certificate", "--ca-file"}},
@@ -832,7 +831,16 @@ func TestLogonLogout(t *testing.T) {
 	r = mustRun(t, 0, borrowed, "task-session", "get", seedID, "-o", "json")
 	checkSeed(t, decodeJSON[taskJSON](t, r.stdout))
 	mustRun(t, 0, borrowed, "task-session", "list", "--limit", "2")
-	mustRun(t, 0, f.without("VEM_USERNAME", "VEM_PASSWORD"), "--session-id", token, "task-session", "get", seedID)
+	if r := runVem(t, f.without("VEM_USERNAME", "VEM_PASSWORD"), token+"\n", "--session-id-stdin", "task-session", "get", seedID); r.code != 0 {
+		t.Fatalf("--session-id-stdin: %s", r)
+	}
+	// The token on the command line is refused, as a password is.
+	for _, args := range [][]string{{"--session-id", token, "task-session", "get", seedID}, {"logout", "--session-id=" + token}} {
+		r := mustRun(t, 2, f.without("VEM_USERNAME", "VEM_PASSWORD"), args...)
+		if !strings.Contains(r.stderr, "--session-id-stdin") || strings.Contains(r.stderr, token) {
+			t.Errorf("vem %v: %s", args[:1], r)
+		}
+	}
 	if st := f.Stats(); st.Logons != 1 || st.Logouts != 0 {
 		t.Fatalf("borrowed session: %d logons, %d logouts, want 1 and 0", st.Logons, st.Logouts)
 	}
@@ -860,7 +868,11 @@ func TestLogonLogout(t *testing.T) {
 	if !strings.Contains(r.stderr, "401") {
 		t.Errorf("ended session: %s", r)
 	}
-	mustRun(t, 4, borrowed, "logout")
+	// A session EM no longer knows: logging it out succeeds quietly.
+	if r = mustRun(t, 0, borrowed, "logout"); r.stdout != "" || r.stderr != "" {
+		t.Errorf("vem logout of an ended session printed: %s", r)
+	}
+	mustRun(t, 0, f.with("VEM_SESSION_ID=bm90LWEtdG9rZW4="), "logout")
 
 	r = mustRun(t, 2, f.env, "logout")
 	if !strings.Contains(r.stderr, "VEM_SESSION_ID") {
@@ -902,8 +914,8 @@ func TestVerboseHidesSecrets(t *testing.T) {
 			t.Errorf("vem logon --verbose shows a secret on stderr:\n%s", r.stderr)
 		}
 	}
-	if !strings.Contains(r.stderr, "level=DEBUG") {
-		t.Errorf("--verbose logged nothing: %q", r.stderr)
+	if !strings.Contains(r.stderr, "vem: POST /api/sessionMngr/?v=latest status=201") {
+		t.Errorf("--verbose did not log the logon request: %q", r.stderr)
 	}
 	for _, env := range [][]string{
 		f.env,
@@ -1084,4 +1096,27 @@ func TestFakeServer(t *testing.T) {
 		t.Errorf("CA file left behind: %v", err)
 	}
 	mustRun(t, 2, nil, "fake-server", "--addr", "no-port")
+}
+
+// TestBinaryExitCodes checks that the process exits with the codes run
+// returns, for a few of them, through the real binary.
+func TestBinaryExitCodes(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"bogus"}, 2},
+		{[]string{"task-session", "get", unknownID}, 3},
+		{[]string{"task-session", "list", "--since", ""}, 2},
+	} {
+		if r := runBinary(t, f.env, "", tc.args...); r.code != tc.code {
+			t.Errorf("vem %q: want exit %d, got %s", tc.args, tc.code, r)
+		}
+	}
+	if st := f.Stats(); st.Logons != st.Logouts {
+		t.Errorf("%d logons, %d logouts", st.Logons, st.Logouts)
+	}
 }

@@ -1,18 +1,24 @@
 package main
 
 import (
-	"bytes"
-	"crypto/x509"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"golang.org/x/term"
 )
 
 // authMode says which way of authenticating a command accepts.
@@ -33,23 +39,133 @@ const (
 const maxPasswordBytes = 64 << 10
 
 // logger returns the logger for the library and the CLI: warnings always,
-// debug lines with --verbose; on stderr, never stdout. The library never
-// logs passwords or session tokens, and neither does the CLI.
+// debug lines with --verbose; on stderr, never stdout, each line in vem's
+// one format ("vem: ...", "vem: warning: ..."). The library never logs
+// passwords or session tokens, and neither does the CLI.
 func (a *app) logger() *slog.Logger {
 	level := slog.LevelWarn
 	if a.g.verbose {
 		level = slog.LevelDebug
 	}
-	verbose := a.g.verbose
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
-		Level: level,
-		ReplaceAttr: func(groups []string, attr slog.Attr) slog.Attr {
-			if len(groups) == 0 && attr.Key == slog.TimeKey && !verbose {
-				return slog.Attr{} // warnings read better without a time stamp
-			}
-			return attr
-		},
-	}))
+	return slog.New(&stderrHandler{w: a.stderr, level: level, mu: new(sync.Mutex), skipRequests: a.g.verbose})
+}
+
+// stderrHandler writes log records as "vem: [warning: ]message key=value"
+// lines, escaping control characters.
+type stderrHandler struct {
+	w     io.Writer
+	level slog.Level
+	mu    *sync.Mutex
+	attrs string // preformatted " key=value" pairs
+	group string
+	// skipRequests drops the library's own per-request debug line: with
+	// --verbose, the CLI's transport logs each request with its query.
+	skipRequests bool
+}
+
+func (h *stderrHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *stderrHandler) Handle(_ context.Context, r slog.Record) error {
+	if h.skipRequests && r.Level < slog.LevelWarn && r.Message == "vem: request" {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("vem: ")
+	switch {
+	case r.Level >= slog.LevelError:
+		b.WriteString("error: ")
+	case r.Level >= slog.LevelWarn:
+		b.WriteString("warning: ")
+	}
+	b.WriteString(strings.TrimPrefix(r.Message, "vem: "))
+	b.WriteString(h.attrs)
+	r.Attrs(func(attr slog.Attr) bool {
+		appendAttr(&b, h.group, attr)
+		return true
+	})
+	line := sanitize(b.String(), false) + "\n"
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := io.WriteString(h.w, line)
+	return err
+}
+
+func (h *stderrHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h2 := *h
+	var b strings.Builder
+	b.WriteString(h.attrs)
+	for _, attr := range attrs {
+		appendAttr(&b, h.group, attr)
+	}
+	h2.attrs = b.String()
+	return &h2
+}
+
+func (h *stderrHandler) WithGroup(name string) slog.Handler {
+	h2 := *h
+	h2.group = h.group + name + "."
+	return &h2
+}
+
+// appendAttr writes " key=value", quoting a value that holds spaces.
+func appendAttr(b *strings.Builder, group string, attr slog.Attr) {
+	attr.Value = attr.Value.Resolve()
+	if attr.Equal(slog.Attr{}) {
+		return
+	}
+	if attr.Value.Kind() == slog.KindGroup {
+		for _, ga := range attr.Value.Group() {
+			appendAttr(b, group+attr.Key+".", ga)
+		}
+		return
+	}
+	v := attr.Value.String()
+	if v == "" || strings.ContainsAny(v, " \t\"=") {
+		v = strconv.Quote(v)
+	}
+	b.WriteString(" " + group + attr.Key + "=" + v)
+}
+
+// loggingTransport logs each request's method, path and query string, its
+// status and duration, for --verbose. It never logs a header or a body: the
+// password and the session token travel in headers only.
+type loggingTransport struct {
+	base http.RoundTripper
+	log  *slog.Logger
+}
+
+func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	target := req.Method + " " + req.URL.RequestURI()
+	if err != nil {
+		t.log.Debug(target, "error", err.Error(), "duration", time.Since(start).Round(time.Millisecond))
+		return resp, err
+	}
+	t.log.Debug(target, "status", resp.StatusCode, "duration", time.Since(start).Round(time.Millisecond))
+	return resp, nil
+}
+
+// verboseHTTPClient is the HTTP client of --verbose: the library's
+// transport settings, with the TLS configuration of the flags and the
+// request log.
+func verboseHTTPClient(log *slog.Logger, tlsConfig *tls.Config) *http.Client {
+	tr := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   15 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		TLSClientConfig:       tlsConfig,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: 2 * time.Minute,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          128,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: &loggingTransport{base: tr, log: log}}
 }
 
 // newClient builds a vem.Client from the resolved global flags. It makes no
@@ -77,22 +193,45 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) 
 		opts = append(opts, vem.WithTimeout(a.g.timeout))
 	}
 
+	// With --verbose the CLI sends through its own logging transport, so
+	// it sets up TLS itself; otherwise the library does.
+	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
 	case u.Scheme == "http" && !a.g.insecure:
 		return nil, usagef(cmd, "--url: %s uses http://, which sends the password and the session token in clear text; use https://, or add --insecure (%s=1) to allow it", a.g.url, envInsecure)
 	case u.Scheme == "http":
-		fmt.Fprintln(a.stderr, "vem: warning: plain http (allowed by --insecure): the password and the session token travel in clear text")
+		log.Warn("plain http (allowed by --insecure): the password and the session token travel in clear text")
 		opts = append(opts, vem.WithAllowInsecureHTTP())
+	case a.g.insecure && a.g.verbose:
+		log.Warn("TLS certificate verification is off (--insecure); the password and session token can be intercepted", "host", u.Host)
+		tlsConfig.InsecureSkipVerify = true //nolint:gosec // explicit user choice, warned about
 	case a.g.insecure:
 		opts = append(opts, vem.WithInsecureSkipVerify()) // the library warns
 	case a.g.caFile != "":
-		pool, err := loadCAFile(a.g.caFile)
+		pool, err := vem.LoadCAFile(a.g.caFile)
 		if err != nil {
 			return nil, usagef(cmd, "--ca-file: %v", err)
 		}
-		opts = append(opts, vem.WithRootCAs(pool))
+		if a.g.verbose {
+			tlsConfig.RootCAs = pool
+		} else {
+			opts = append(opts, vem.WithRootCAs(pool))
+		}
+	}
+	if a.g.verbose {
+		opts = append(opts, vem.WithHTTPClient(verboseHTTPClient(log, tlsConfig)))
 	}
 
+	if a.g.sessionIDStdin && a.g.passwordStdin {
+		return nil, usagef(cmd, "--password-stdin and --session-id-stdin cannot both read stdin; set %s or %s instead", envPassword, envSessionID)
+	}
+	if a.g.sessionIDStdin && mode != authCredentials {
+		tok, err := a.readSecretStdin(cmd, "--session-id-stdin", "session token")
+		if err != nil {
+			return nil, err
+		}
+		a.g.sessionID = strings.TrimSpace(tok)
+	}
 	sessionID := a.g.sessionID
 	if mode == authCredentials {
 		sessionID = "" // vem logon always opens a new session
@@ -100,12 +239,12 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) 
 	needCredentials := mode == authCredentials || (mode == authAny && sessionID == "")
 	switch {
 	case mode == authSession && sessionID == "":
-		return nil, usagef(cmd, "missing --session-id (or %s): the session to end", envSessionID)
+		return nil, usagef(cmd, "missing %s (or --session-id-stdin): the session to end", envSessionID)
 	case needCredentials && a.g.username == "":
-		return nil, usagef(cmd, "missing --username (or %s), or a session in --session-id (%s)", envUsername, envSessionID)
+		return nil, usagef(cmd, "missing --username (or %s), or a session in %s (or --session-id-stdin)", envUsername, envSessionID)
 	}
 	if sessionID != "" {
-		log.Debug("vem: using the session given in --session-id or " + envSessionID)
+		log.Debug("using the session given in " + envSessionID + " or --session-id-stdin")
 		opts = append(opts, vem.WithSessionID(sessionID))
 	}
 	if mode != authSession && a.g.username != "" {
@@ -128,37 +267,45 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode) (*vem.Client, error) 
 // required is false a missing password is not an error.
 func (a *app) password(cmd *cobra.Command, required bool) (string, error) {
 	if a.g.passwordStdin {
-		b, err := io.ReadAll(io.LimitReader(a.stdin, maxPasswordBytes))
-		if err != nil {
-			return "", fmt.Errorf("reading the password from stdin: %w", err)
-		}
-		p := strings.TrimRight(string(b), "\r\n")
-		if p == "" {
-			return "", usagef(cmd, "--password-stdin: stdin held no password")
-		}
-		return p, nil
+		return a.readSecretStdin(cmd, "--password-stdin", "password")
 	}
-	p := a.getenv(envPassword)
+	p := a.envPassword
 	if p == "" && required {
 		return "", usagef(cmd, "missing password: set %s or use --password-stdin", envPassword)
 	}
 	return p, nil
 }
 
-// loadCAFile reads PEM certificates into a pool.
-func loadCAFile(name string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(name)
+// readSecretStdin reads a password or token for flag from stdin: piped, up
+// to its end; on a terminal, one line typed after a prompt on stderr,
+// without echo.
+func (a *app) readSecretStdin(cmd *cobra.Command, flag, what string) (string, error) {
+	var b []byte
+	var err error
+	if a.isTerminal(a.stdin) {
+		fmt.Fprintf(a.stderr, "vem: %s: ", what)
+		b, err = a.readPassword()
+		fmt.Fprintln(a.stderr)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(a.stdin, maxPasswordBytes))
+	}
 	if err != nil {
-		return nil, err
+		return "", fmt.Errorf("%s: reading the %s: %w", flag, what, err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		if !bytes.Contains(b, []byte("-----BEGIN")) {
-			return nil, fmt.Errorf("%s holds no PEM data", name)
-		}
-		return nil, errors.New(name + " holds no usable certificate")
+	p := strings.TrimRight(string(b), "\r\n")
+	if p == "" {
+		return "", usagef(cmd, "%s: stdin held no %s", flag, what)
 	}
-	return pool, nil
+	return p, nil
+}
+
+// readPasswordNoEcho reads one line from a terminal stdin with echo off.
+func readPasswordNoEcho(stdin io.Reader) ([]byte, error) {
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return nil, errors.New("stdin is not a terminal")
+	}
+	return term.ReadPassword(int(f.Fd()))
 }
 
 // closeClient ends the client: it logs out a session the CLI opened itself

@@ -23,6 +23,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Limits and thresholds of vem doctor.
@@ -121,7 +122,7 @@ type doctor struct {
 	dateSeen   bool
 	serverDate time.Time // the Date header of the last raw answer
 	localDate  time.Time // this machine's time when that answer arrived
-	borrowed   bool      // the session is the user's, from --session-id
+	borrowed   bool      // the session is the user's, from VEM_SESSION_ID or --session-id-stdin
 
 	// proxyFor is the proxy the SDK's transport would use; nil means
 	// http.ProxyFromEnvironment.
@@ -390,7 +391,7 @@ func (d *doctor) checkTLS(ctx context.Context) bool {
 		return true
 	}
 	if d.a.g.caFile != "" && !d.a.g.insecure {
-		pool, err := loadCAFile(d.a.g.caFile)
+		pool, err := vem.LoadCAFile(d.a.g.caFile)
 		if err != nil {
 			d.report(doctorFail, check, "--ca-file ("+envCAFile+"): "+doctorClean(err.Error()),
 				"give a PEM file of the CA certificates to trust", exitUsage)
@@ -686,7 +687,7 @@ type doctorEMRoot struct {
 	} `xml:"SupportedVersions>SupportedVersion"`
 }
 
-const doctorEMNamespace = "http://www.veeam.com/ent/v1.0"
+const doctorEMNamespace = em.Namespace
 
 // checkEM asks GET /api/ for EM's EnterpriseManager document.
 func (d *doctor) checkEM(ctx context.Context) bool {
@@ -892,7 +893,7 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 		return nil, false
 	}
 	if d.borrowed {
-		d.report(doctorWarn, check, "not tested: no --username ("+envUsername+"); the next checks use the session in --session-id ("+envSessionID+")",
+		d.report(doctorWarn, check, "not tested: no --username ("+envUsername+"); the next checks use the session of "+envSessionID+" or --session-id-stdin",
 			"set "+envUsername+" and "+envPassword+" to test a logon", 0)
 		return c, true
 	}
@@ -910,6 +911,9 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 	case errors.Is(err, vem.ErrForbidden):
 		d.report(doctorFail, check, fmt.Sprintf("EM knows \"%s\" but refuses it a session (403 Forbidden): the account has no EM role", user),
 			"give the account an EM role (Configuration > Roles): Portal Administrator, Portal User or Restore Operator", exitAuth)
+	case errors.Is(err, vem.ErrNotEnterpriseManager):
+		d.report(doctorFail, check, "logon refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
+			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", exitError)
 	case errors.As(err, &apiErr):
 		code := exitError
 		switch apiErr.StatusCode {
@@ -961,7 +965,7 @@ func (d *doctor) checkQuery(ctx context.Context, c *vem.Client) {
 			"give the account an EM role (Configuration > Roles), such as Portal Administrator or Restore Operator", exitAuth)
 		return
 	case errors.Is(err, vem.ErrUnauthorized):
-		d.report(doctorFail, check, "GET "+doctorQueryPath+" answered 401 Unauthorized: EM ended the session", "log on again; with --session-id, run vem logon for a new token", exitAuth)
+		d.report(doctorFail, check, "GET "+doctorQueryPath+" answered 401 Unauthorized: EM ended the session", "log on again; with a borrowed session ("+envSessionID+" or --session-id-stdin), run vem logon for a new token", exitAuth)
 		return
 	case errors.As(err, &apiErr):
 		code := exitError
@@ -1038,7 +1042,7 @@ func (d *doctor) logout(c *vem.Client) {
 	err := c.Close()
 	switch {
 	case d.borrowed && err == nil:
-		d.report(doctorOK, check, "the session of --session-id ("+envSessionID+") stays open", "", 0)
+		d.report(doctorOK, check, "the borrowed session ("+envSessionID+" or --session-id-stdin) stays open", "", 0)
 	case err == nil:
 		d.report(doctorOK, check, "session closed", "", 0)
 	default:

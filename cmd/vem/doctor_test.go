@@ -523,7 +523,7 @@ func TestDoctorBorrowedSession(t *testing.T) {
 
 	require.Equal(t, exitOK, o.code, "%s", o)
 	assert.Equal(t, doctorChecks, o.checks())
-	assertLine(t, o, "logon", doctorWarn, "not tested: no --username", "session in --session-id")
+	assertLine(t, o, "logon", doctorWarn, "not tested: no --username", "session of VEM_SESSION_ID or --session-id-stdin")
 	assertLine(t, o, "query", doctorOK, "backup task sessions visible")
 	assertLine(t, o, "logout", doctorOK, "stays open")
 	assert.Zero(t, f.Stats().Logouts, "the borrowed session is not ended")

@@ -2,18 +2,20 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 // Exit codes, documented in docs/cli.md. Scripts depend on them: never
@@ -32,7 +34,23 @@ const (
 	// An interrupted command exits with 128 + the signal number: 130 for
 	// SIGINT (Ctrl-C), 143 for SIGTERM.
 	exitSignalBase = 128
+	// exitClosedPipe: stdout was closed by its reader ("vem ... | head -1").
+	// vem stops reading, logs out and exits with it quietly: 128 + SIGPIPE,
+	// what a shell reports for a program killed by SIGPIPE.
+	exitClosedPipe = exitSignalBase + 13
 )
+
+// timeoutError is the cancellation cause of a command whose --timeout
+// (VEM_TIMEOUT) was reached.
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("--timeout %s reached (%s)", e.d, envTimeout)
+}
+
+// Is makes a timeoutError match context.DeadlineExceeded, as the deadline
+// it stands for.
+func (e *timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // usageError is a mistake on the command line or in the environment. It is
 // printed with the short usage of cmd and exits with exitUsage.
@@ -78,13 +96,20 @@ func exitCode(err error) int {
 	}
 	var ue *usageError
 	var ie *interruptedError
+	var oe *outputError
 	var apiErr *vem.APIError
 	var reqErr *vem.RequestError
-	var netErr net.Error
 	var codeErr *exitCodeError
 	switch {
 	case errors.As(err, &codeErr):
 		return codeErr.code
+	case errors.As(err, &oe):
+		// A local write error: syscall.Errno is a net.Error, but a full
+		// disk is not an unreachable server.
+		if oe.closedPipe() {
+			return exitClosedPipe
+		}
+		return exitError
 	case errors.As(err, &ie):
 		return ie.code()
 	case errors.As(err, &ue), errors.Is(err, vem.ErrInvalidID), errors.Is(err, vem.ErrNoCredentials):
@@ -99,28 +124,61 @@ func exitCode(err error) int {
 			return exitUnreachable
 		}
 		return exitError
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &reqErr), errors.As(err, &netErr):
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &reqErr), isNetworkError(err):
 		return exitUnreachable
 	}
 	return exitError
+}
+
+// isNetworkError reports whether err comes from the network: a dial, read or
+// write on a connection, a DNS lookup or an HTTP exchange. A bare
+// syscall.Errno (a local file error) is not one, although it implements
+// net.Error.
+func isNetworkError(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	var urlErr *url.Error
+	return errors.As(err, &opErr) || errors.As(err, &dnsErr) || errors.As(err, &urlErr)
 }
 
 // errorMessage renders err for stderr: one "vem: " prefix (the library
 // prefixes its own messages, sometimes twice when they nest) and a hint when
 // the server's certificate was not trusted.
 func errorMessage(err error) string {
-	msg := "vem: " + strings.ReplaceAll(err.Error(), "vem: ", "")
-	if isCertificateError(err) {
-		msg += "\nvem: hint: the server's certificate is not trusted; give its CA with --ca-file (VEM_CA_FILE), or --insecure (VEM_INSECURE=1) to skip verification"
+	msg := "vem: " + sanitize(strings.ReplaceAll(err.Error(), "vem: ", ""), false)
+	if hint := certificateHint(err); hint != "" {
+		msg += "\nvem: hint: " + sanitize(hint, false)
 	}
 	return msg
 }
 
-func isCertificateError(err error) bool {
-	var unknownAuthority x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
+// certificateHint explains a failed certificate check: a name the
+// certificate does not cover is fixed by the URL (the hint lists the names
+// it does cover), an untrusted CA by --ca-file.
+func certificateHint(err error) string {
+	p := em.ClassifyCertError(err)
 	var hostname x509.HostnameError
-	var verify *tls.CertificateVerificationError
-	return errors.As(err, &unknownAuthority) || errors.As(err, &invalid) ||
-		errors.As(err, &hostname) || errors.As(err, &verify)
+	if p == em.CertHostnameMismatch && errors.As(err, &hostname) {
+		if names := certificateNames(hostname.Certificate); names != "" {
+			return fmt.Sprintf("the server's certificate is valid for %s, not for %q: use one of those names in --url (%s)", names, hostname.Host, envURL)
+		}
+	}
+	hint := em.CertHint(p)
+	if p == em.CertUnknownAuthority {
+		hint += ", or --insecure (" + envInsecure + "=1) to skip verification"
+	}
+	return hint
+}
+
+// certificateNames lists the host names and addresses a certificate is
+// valid for.
+func certificateNames(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	names := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	return strings.Join(names, ", ")
 }

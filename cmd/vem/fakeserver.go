@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +17,22 @@ import (
 // otherwise: EM's own port, on loopback only.
 const defaultFakeAddr = "127.0.0.1:9398"
 
+// fakeServerOptions is what "vem fake-server" was asked to run.
+type fakeServerOptions struct {
+	Addr          string
+	Dataset       int
+	ForbiddenUser string // "user:password"
+	IdleTimeout   time.Duration
+	Latency       time.Duration
+	FailRate      float64
+	FailStatus    int
+	JSONStyle     string // em12 or em13
+	RunTime       time.Duration
+	CollectionLag time.Duration
+}
+
 func (a *app) newFakeServerCmd() *cobra.Command {
-	var (
-		addr         string
-		dataset      int
-		runTime, lag time.Duration
-	)
+	var o fakeServerOptions
 	cmd := &cobra.Command{
 		Use:   "fake-server",
 		Short: "Run a fake Enterprise Manager for scripts' own tests",
@@ -31,42 +42,99 @@ a fresh self-signed certificate, the documented seed task session
 
 It prints its address, credentials and CA certificate file as shell exports on
 stdout, then serves until SIGINT or SIGTERM, and exits 0. The certificate file
-is removed on exit.
+is removed on exit. Listening on all interfaces (0.0.0.0 or ::) prints a
+loopback URL, which the certificate covers.
+
+Flags simulate what a script must handle:
+  --forbidden-user user:password  an account that logs on but gets 403 (exit 4)
+  --idle-timeout 30s              sessions end after this idle time (EM: 15m)
+  --latency 500ms                 every request waits this long
+  --fail-rate 0.2 --fail-status 503  a share of requests fail with the status
+  --json-style em13               JSON keys as EM 13 writes them (camelCase)
+  --run-time 5s                   how long a started job runs
+  --collection-lag 20m            finished sessions reach the query service late
 
 Its backup jobs can be started ('vem job start NAME --wait'): a run lasts
 --run-time and ends with a random result (Success 70%, Warning 15%, Failed
 15%); --collection-lag delays when finished sessions reach the query service,
 as EM's collection from backup servers does.`,
-		Example: `  vem fake-server > /tmp/vem-env.sh &
-  until grep -q VEM_CA_FILE /tmp/vem-env.sh 2>/dev/null; do sleep 0.1; done
-  . /tmp/vem-env.sh
+		Example: `  env_file=$(mktemp)
+  vem fake-server --addr 127.0.0.1:0 > "$env_file" & server=$!
+  until grep -q VEM_CA_FILE "$env_file"; do
+    kill -0 "$server" 2>/dev/null || { echo "fake-server failed" >&2; exit 1; }
+    sleep 0.1
+  done
+  . "$env_file"
   vem task-session get 88322206-a645-4aa3-9228-028ce51e7c0f -o json | jq .
-  kill %1`,
+  kill "$server"; rm -f "$env_file"`,
 		Args:              exactArgs(),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if dataset < 0 {
-				return usagef(cmd, "--dataset must not be negative")
+			opts, err := o.serverOptions(cmd)
+			if err != nil {
+				return err
 			}
-			if runTime < 0 || lag < 0 {
-				return usagef(cmd, "--run-time and --collection-lag must not be negative")
-			}
-			return a.runFakeServer(cmd, addr, dataset, vemtest.WithRunTime(runTime), vemtest.WithCollectionLag(lag))
+			return a.runFakeServer(cmd, &o, opts)
 		},
 	}
-	cmd.Flags().StringVar(&addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
-	cmd.Flags().IntVar(&dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
-	cmd.Flags().DurationVar(&runTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
-	cmd.Flags().DurationVar(&lag, "collection-lag", 0, "how long after they end job runs' sessions reach the query service")
+	f := cmd.Flags()
+	f.StringVar(&o.Addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
+	f.IntVar(&o.Dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	f.StringVar(&o.ForbiddenUser, "forbidden-user", "", "user:password of an account that logs on but lacks an EM role (403)")
+	f.DurationVar(&o.IdleTimeout, "idle-timeout", vemtest.DefaultIdleTimeout, "idle time after which a session ends (0: never)")
+	f.DurationVar(&o.Latency, "latency", 0, "delay added to every request")
+	f.Float64Var(&o.FailRate, "fail-rate", 0, "share of resource requests that fail with --fail-status (0 to 1)")
+	f.IntVar(&o.FailStatus, "fail-status", 503, "HTTP status of the failures of --fail-rate")
+	f.StringVar(&o.JSONStyle, "json-style", "em12", "key casing of JSON answers: em12 (PascalCase) or em13 (camelCase)")
+	f.DurationVar(&o.RunTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
+	f.DurationVar(&o.CollectionLag, "collection-lag", 0, "how long after they end the sessions of started jobs reach the query service")
+	_ = cmd.RegisterFlagCompletionFunc("json-style", fixedCompletion("em12", "em13"))
 	return cmd
 }
 
-func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int, opts ...vemtest.Option) (err error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return usagef(cmd, "--addr: %v", err)
+// serverOptions checks the flags and maps them to vemtest options.
+func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option, error) {
+	if o.Dataset < 0 {
+		return nil, usagef(cmd, "--dataset must not be negative")
 	}
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		return nil, usagef(cmd, "--addr: %v", err)
+	}
+	opts := []vemtest.Option{vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout)}
+	if o.ForbiddenUser != "" {
+		user, password, ok := strings.Cut(o.ForbiddenUser, ":")
+		if !ok || user == "" || password == "" {
+			return nil, usagef(cmd, "--forbidden-user: want user:password")
+		}
+		opts = append(opts, vemtest.WithForbiddenUser(user, password))
+	}
+	switch strings.ToLower(o.JSONStyle) {
+	case "em12":
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM12PascalCase))
+	case "em13":
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	default:
+		return nil, usagef(cmd, "--json-style: invalid value %q (want em12 or em13)", o.JSONStyle)
+	}
+	switch {
+	case o.Latency < 0:
+		return nil, usagef(cmd, "--latency must not be negative")
+	case o.FailRate < 0 || o.FailRate > 1:
+		return nil, usagef(cmd, "--fail-rate: %v is not between 0 and 1", o.FailRate)
+	case o.FailStatus < 400 || o.FailStatus > 599:
+		return nil, usagef(cmd, "--fail-status: %d is not an HTTP error status (400 to 599)", o.FailStatus)
+	case cmd.Flags().Changed("fail-status") && o.FailRate == 0:
+		return nil, usagef(cmd, "--fail-status needs --fail-rate")
+	case o.RunTime < 0 || o.CollectionLag < 0:
+		return nil, usagef(cmd, "--run-time and --collection-lag must not be negative")
+	}
+	opts = append(opts, vemtest.WithRunTime(o.RunTime), vemtest.WithCollectionLag(o.CollectionLag))
+	return opts, nil
+}
+
+func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vemtest.Option) (err error) {
 	// vemtest panics when it cannot listen; check first for a clear error.
-	l, err := net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		// %v, not %w: a local listen failure is not an unreachable server.
 		return fmt.Errorf("fake-server: %v", err)
@@ -77,8 +145,14 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int, opts .
 			err = fmt.Errorf("fake-server: %v", r)
 		}
 	}()
-	s := vemtest.NewServer(append([]vemtest.Option{vemtest.WithAddr(addr), vemtest.WithDataset(dataset)}, opts...)...)
+	s := vemtest.NewServer(opts...)
 	defer s.Close()
+	if o.Latency > 0 {
+		s.SetLatency(o.Latency)
+	}
+	if o.FailRate > 0 {
+		s.SetFaults(vemtest.Faults{Seed: time.Now().UnixNano(), ErrorRate: o.FailRate, ErrorStatus: o.FailStatus})
+	}
 
 	dir, err := os.MkdirTemp("", "vem-fake-")
 	if err != nil {
@@ -91,9 +165,10 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int, opts .
 	}
 
 	// One write, so that a script polling the file sees all of it at once.
+	serverURL := reachableURL(s.URL, o.Addr)
 	var b strings.Builder
 	for _, kv := range [][2]string{
-		{envURL, s.URL},
+		{envURL, serverURL},
 		{envUsername, s.Username},
 		{envPassword, s.Password},
 		{envCAFile, caFile},
@@ -103,11 +178,35 @@ func (a *app) runFakeServer(cmd *cobra.Command, addr string, dataset int, opts .
 	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", dataset+1, s.URL)
+	if err := a.out.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
 
 	<-cmd.Context().Done()
 	fmt.Fprintln(a.stderr, "vem: fake Enterprise Manager stopped")
 	return nil
+}
+
+// reachableURL replaces an unspecified listen address (0.0.0.0, ::) in u by
+// the loopback address of the family asked for in addr (Go may listen on
+// [::] for 0.0.0.0): a client cannot connect to "all interfaces", and the
+// certificate names the loopback addresses.
+func reachableURL(u, addr string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	ip := net.ParseIP(p.Hostname())
+	if ip == nil || !ip.IsUnspecified() {
+		return u
+	}
+	host := "127.0.0.1"
+	if h, _, err := net.SplitHostPort(addr); err == nil && strings.Contains(h, ":") {
+		host = "::1"
+	}
+	p.Host = net.JoinHostPort(host, p.Port())
+	return p.String()
 }
 
 // shellQuote quotes s for POSIX shells: in single quotes, each inner

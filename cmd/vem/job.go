@@ -163,34 +163,25 @@ func (a *app) jobList(cmd *cobra.Command, name, server string, types []string) e
 	}
 	ctx, cancel := a.commandContext(cmd)
 	defer cancel()
-	var all []*vem.Job
+	var w recordWriter[*vem.Job]
+	conv := func(j *vem.Job) any { return newJobJSON(j) }
+	switch a.g.output {
+	case outputJSON:
+		w = &jsonArrayWriter[*vem.Job]{w: a.stdout, conv: conv}
+	case outputJSONL:
+		w = &jsonLinesWriter[*vem.Job]{w: a.stdout, conv: conv}
+	default: // table
+		w = newTableWriter(a.stdout, jobColumns, jobRow, 0)
+	}
 	for j, err := range c.QueryJobs(ctx, q) {
 		if err != nil {
 			return err
 		}
-		if a.g.output == outputJSONL {
-			if err := writeJSONLine(a.stdout, newJobJSON(j)); err != nil {
-				return err
-			}
-			continue
+		if err := w.write(j); err != nil {
+			return err
 		}
-		all = append(all, j)
 	}
-	switch a.g.output {
-	case outputTable:
-		rows := make([][]string, 0, len(all))
-		for _, j := range all {
-			rows = append(rows, jobRow(j))
-		}
-		return writeTable(a.stdout, jobColumns, rows)
-	case outputJSON:
-		out := make([]jobJSON, 0, len(all))
-		for _, j := range all {
-			out = append(out, newJobJSON(j))
-		}
-		return writeJSON(a.stdout, out)
-	}
-	return nil
+	return w.close()
 }
 
 func (a *app) newJobGetCmd() *cobra.Command {

@@ -18,6 +18,8 @@ import (
 )
 
 func main() {
+	ignoreSIGPIPE()
+
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

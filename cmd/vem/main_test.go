@@ -57,9 +57,21 @@ func baseEnv(t *testing.T) []string {
 	return []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
 }
 
-// runVem runs the binary with env added to baseEnv and stdin, and waits for
-// it (at most 60 s).
+// runVem runs vem in the test process, through run, with env as its whole
+// environment and stdin, as the binary would; a test of signals, pipes or
+// the process exit itself uses runBinary.
 func runVem(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, strings.NewReader(stdin), &stdout, &stderr, envFunc(env...))
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// runBinary runs the vem binary with env added to baseEnv and stdin, and
+// waits for it (at most 60 s).
+func runBinary(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vemkit/vem"
 )
@@ -251,17 +253,180 @@ func newRestorePointJSON(p *vem.VMRestorePoint) *restorePointJSON {
 
 // writeJSON writes v as one indented JSON document.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return encodeJSON(w, v, "", "  ")
 }
 
 // writeJSONLine writes v as one compact JSON object on one line.
 func writeJSONLine(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	return encodeJSON(w, v, "", "")
+}
+
+// encodeJSON writes v as JSON and a newline. encoding/json escapes C0
+// controls; C1 controls (U+0080 to U+009F), which some terminals obey, and
+// bidirectional overrides are escaped too, so that the output is safe to
+// show.
+func encodeJSON(w io.Writer, v any, prefix, indent string) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	enc.SetIndent(prefix, indent)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeC1(b.Bytes()))
+	return err
+}
+
+// escapeC1 replaces C1 control characters and bidirectional formatting
+// characters in JSON text by \u escapes. They can only occur inside
+// strings, where the escape means the same.
+func escapeC1(p []byte) []byte {
+	unsafe := func(r rune) bool { return r >= 0x80 && isUnsafeRune(r) }
+	if !bytes.ContainsFunc(p, unsafe) {
+		return p
+	}
+	var out bytes.Buffer
+	for len(p) > 0 {
+		r, size := utf8.DecodeRune(p)
+		if size > 1 && unsafe(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(p[:size])
+		}
+		p = p[size:]
+	}
+	return out.Bytes()
+}
+
+// recordWriter writes a stream of results in one output format, as they
+// arrive: nothing but the current record (and, for tables, the first
+// page's rows) is held in memory.
+type recordWriter[T any] interface {
+	write(T) error
+	// close ends the output; for an empty result it writes the empty form
+	// ([] or the table header).
+	close() error
+}
+
+// jsonArrayWriter writes one indented JSON array, element by element. Its
+// output is byte for byte that of writeJSON on the whole slice.
+type jsonArrayWriter[T any] struct {
+	w    io.Writer
+	conv func(T) any
+	n    int
+}
+
+func (j *jsonArrayWriter[T]) write(v T) error {
+	sep := ",\n  "
+	if j.n == 0 {
+		sep = "[\n  "
+	}
+	j.n++
+	if _, err := io.WriteString(j.w, sep); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := encodeJSON(&b, j.conv(v), "  ", "  "); err != nil {
+		return err
+	}
+	_, err := j.w.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	return err
+}
+
+func (j *jsonArrayWriter[T]) close() error {
+	end := "\n]\n"
+	if j.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(j.w, end)
+	return err
+}
+
+// jsonLinesWriter writes one compact JSON object per line.
+type jsonLinesWriter[T any] struct {
+	w    io.Writer
+	conv func(T) any
+}
+
+func (j *jsonLinesWriter[T]) write(v T) error { return writeJSONLine(j.w, j.conv(v)) }
+func (j *jsonLinesWriter[T]) close() error    { return nil }
+
+// tableWriter writes aligned columns, streaming: it holds the first batch
+// rows (a query page), sizes the columns from them and the header, then
+// writes every later row at once with those widths. A later cell wider
+// than its column pushes the rest of its row to the right.
+type tableWriter[T any] struct {
+	w      io.Writer
+	header []string
+	row    func(T) []string
+	batch  int
+	held   [][]string
+	widths []int // nil until the first batch is written
+}
+
+func newTableWriter[T any](w io.Writer, header []string, row func(T) []string, batch int) *tableWriter[T] {
+	if batch <= 0 {
+		batch = emDefaultPageSize
+	}
+	return &tableWriter[T]{w: w, header: header, row: row, batch: batch}
+}
+
+func (t *tableWriter[T]) write(v T) error {
+	r := cleanCells(t.row(v))
+	if t.widths != nil {
+		return t.writeRow(r)
+	}
+	t.held = append(t.held, r)
+	if len(t.held) >= t.batch {
+		return t.flushHeld()
+	}
+	return nil
+}
+
+func (t *tableWriter[T]) flushHeld() error {
+	t.widths = make([]int, len(t.header))
+	for _, r := range append([][]string{t.header}, t.held...) {
+		for i, c := range r {
+			if i < len(t.widths) {
+				t.widths[i] = max(t.widths[i], utf8.RuneCountInString(c))
+			}
+		}
+	}
+	if err := t.writeRow(t.header); err != nil {
+		return err
+	}
+	for _, r := range t.held {
+		if err := t.writeRow(r); err != nil {
+			return err
+		}
+	}
+	t.held = nil
+	return nil
+}
+
+func (t *tableWriter[T]) writeRow(r []string) error {
+	var b strings.Builder
+	for i, c := range r {
+		b.WriteString(c)
+		if i == len(r)-1 {
+			break
+		}
+		pad := 2
+		if i < len(t.widths) {
+			pad = max(t.widths[i]-utf8.RuneCountInString(c), 0) + 2
+		}
+		b.WriteString(strings.Repeat(" ", pad))
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+func (t *tableWriter[T]) close() error {
+	if t.widths == nil {
+		return t.flushHeld()
+	}
+	return nil
 }
 
 // Table rendering, for people only: sizes and durations are rounded and
@@ -283,16 +448,6 @@ func taskSessionRow(ts *vem.BackupTaskSession) []string {
 	}
 }
 
-// writeTable writes rows under header in aligned columns.
-func writeTable(w io.Writer, header []string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(cleanCells(r), "\t"))
-	}
-	return tw.Flush()
-}
-
 // writeFields writes name/value pairs in two aligned columns.
 func writeFields(w io.Writer, fields [][2]string) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
@@ -310,14 +465,17 @@ func cleanCells(cells []string) []string {
 	return out
 }
 
-// cleanCell keeps a cell on one line and out of tabwriter's way.
+// cleanCell keeps a cell on one line, out of tabwriter's way, and free of
+// control characters: tabs and line breaks become spaces, other controls
+// (ANSI escapes, BEL, C1 codes) are escaped as \xHH.
 func cleanCell(s string) string {
-	return strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' {
 			return ' '
 		}
 		return r
 	}, s)
+	return sanitize(s, false)
 }
 
 func dash(s string) string {
@@ -327,18 +485,23 @@ func dash(s string) string {
 	return s
 }
 
+// tableTimeLayout is how tables show times, in UTC; --since and --until
+// accept it back.
+const tableTimeLayout = "2006-01-02 15:04:05"
+
 func tableTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05")
+	return t.UTC().Format(tableTimeLayout)
 }
 
+// tableDuration shows end-start to the millisecond ("59.72s", "1m0.5s").
 func tableDuration(start, end time.Time) string {
 	if start.IsZero() || end.IsZero() {
 		return "-"
 	}
-	return end.Sub(start).Round(time.Second).String()
+	return end.Sub(start).Round(time.Millisecond).String()
 }
 
 // humanBytes renders a size with binary units, for tables only.

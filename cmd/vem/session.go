@@ -39,8 +39,15 @@ The token grants the rights of the account: keep it out of logs.`,
 				a.closeClient(c)
 				return ctx.Err()
 			}
-			_, err = fmt.Fprintln(a.stdout, c.SessionID())
-			return err
+			if _, err := fmt.Fprintln(a.stdout, c.SessionID()); err != nil {
+				a.closeClient(c) // nobody got the token: end the session
+				return err
+			}
+			if err := a.out.Flush(); err != nil {
+				a.closeClient(c)
+				return err
+			}
+			return nil
 		},
 	}
 }
@@ -49,7 +56,7 @@ func (a *app) newLogoutCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "End the session named by VEM_SESSION_ID",
-		Long: `End the session whose token is in --session-id or VEM_SESSION_ID (from
+		Long: `End the session whose token is in VEM_SESSION_ID or --session-id-stdin (from
 "vem logon"). A session that EM has already ended exits with code 4.`,
 		Example:           `  vem logout && unset VEM_SESSION_ID`,
 		Args:              exactArgs(),

@@ -1,15 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vemkit/vem"
+	"github.com/vemkit/vem/internal/em"
 )
 
 func (a *app) newTaskSessionCmd() *cobra.Command {
@@ -20,11 +22,19 @@ func (a *app) newTaskSessionCmd() *cobra.Command {
 		Args:    cobra.ArbitraryArgs,
 		RunE:    groupRunE,
 	}
-	cmd.AddCommand(a.newTaskSessionGetCmd(), a.newTaskSessionListCmd(), a.newTaskSessionWaitCmd())
+	cmd.AddCommand(a.newTaskSessionGetCmd(a.seams.get), a.newTaskSessionListCmd(a.seams.list), a.newTaskSessionWaitCmd())
 	return cmd
 }
 
-func (a *app) newTaskSessionGetCmd() *cobra.Command {
+// getOptions is what "task-session get" was asked to do, as parsed.
+type getOptions struct {
+	ID     string // the GUID, from a GUID or UID argument
+	Follow bool
+}
+
+// newTaskSessionGetCmd builds "task-session get". runF, when not nil,
+// replaces the run function (a test seam, as gh's runF).
+func (a *app) newTaskSessionGetCmd(runF func(*cobra.Command, *getOptions) error) *cobra.Command {
 	var follow bool
 	cmd := &cobra.Command{
 		Use:   "get ID",
@@ -39,7 +49,15 @@ one <TaskSessionWithRelated> element.`,
   vem task-session get urn:veeam:BackupTaskSession:88322206-a645-4aa3-9228-028ce51e7c0f --follow -o table`,
 		Args: exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.taskSessionGet(cmd, args[0], follow)
+			guid, err := vem.ParseID(vem.KindBackupTaskSession, args[0])
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			o := &getOptions{ID: guid, Follow: follow}
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return a.taskSessionGet(cmd, o)
 		},
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
@@ -54,11 +72,9 @@ type related struct {
 	restorePoint *vem.VMRestorePoint
 }
 
-func (a *app) taskSessionGet(cmd *cobra.Command, id string, follow bool) error {
-	guid, err := vem.ParseID(vem.KindBackupTaskSession, id)
-	if err != nil {
-		return usagef(cmd, "%v", err)
-	}
+// taskSessionGet runs "task-session get".
+func (a *app) taskSessionGet(cmd *cobra.Command, o *getOptions) error {
+	guid, follow := o.ID, o.Follow
 	c, err := a.newClient(cmd, authAny)
 	if err != nil {
 		return err
@@ -251,7 +267,16 @@ type listFlags struct {
 	pageSize        int
 }
 
-func (a *app) newTaskSessionListCmd() *cobra.Command {
+// listOptions is what "task-session list" was asked to do, as parsed and
+// checked.
+type listOptions struct {
+	Query vem.Query
+	Limit int
+}
+
+// newTaskSessionListCmd builds "task-session list". runF, when not nil,
+// replaces the run function (a test seam, as gh's runF).
+func (a *app) newTaskSessionListCmd(runF func(*cobra.Command, *listOptions) error) *cobra.Command {
 	var lf listFlags
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -272,7 +297,18 @@ time (RFC 3339, e.g. 2025-10-11T20:00:00Z, or a date 2025-10-11, in UTC):
   vem task-session list --job "Backup Job 1" -o jsonl | jq -c 'select(.totalSize > 1e9)'`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.taskSessionList(cmd, &lf)
+			// Check the command line before building a client, so that a
+			// bad flag is a usage error even when the connection settings
+			// are missing.
+			q, err := a.buildQuery(cmd, &lf)
+			if err != nil {
+				return err
+			}
+			o := &listOptions{Query: q, Limit: lf.limit}
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return a.taskSessionList(cmd, o)
 		},
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
@@ -287,22 +323,18 @@ time (RFC 3339, e.g. 2025-10-11T20:00:00Z, or a date 2025-10-11, in UTC):
 	f.StringVar(&lf.sort, "sort", "-CreationTime", "sort field, '-' prefix for descending")
 	f.IntVar(&lf.limit, "limit", 0, "stop after N task sessions (0: all)")
 	f.IntVar(&lf.pageSize, "page-size", 0, "task sessions per query page (0: EM's default, 100)")
-	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(stateValues...))
-	_ = cmd.RegisterFlagCompletionFunc("result", fixedCompletion(resultValues...))
-	_ = cmd.RegisterFlagCompletionFunc("sort", fixedCompletion(sortCompletions()...))
+	_ = cmd.RegisterFlagCompletionFunc("state", listCompletion(stateValues))
+	_ = cmd.RegisterFlagCompletionFunc("result", listCompletion(resultValues))
+	_ = cmd.RegisterFlagCompletionFunc("sort", valueCompletion(sortCompletions()))
 	for _, name := range []string{"since", "until", "vm", "job", "filter", "limit", "page-size"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd
 }
 
-func (a *app) taskSessionList(cmd *cobra.Command, lf *listFlags) error {
-	// Check the command line before building a client, so that a bad flag
-	// is a usage error even when the connection settings are missing.
-	q, err := a.buildQuery(cmd, lf)
-	if err != nil {
-		return err
-	}
+// taskSessionList runs "task-session list": it streams the results in
+// every output format, so memory stays bounded whatever their number.
+func (a *app) taskSessionList(cmd *cobra.Command, o *listOptions) error {
 	c, err := a.newClient(cmd, authAny)
 	if err != nil {
 		return err
@@ -311,127 +343,142 @@ func (a *app) taskSessionList(cmd *cobra.Command, lf *listFlags) error {
 	ctx, cancel := a.commandContext(cmd)
 	defer cancel()
 
-	prog := newProgress(a.stderr, isTerminal(a.stderr))
+	prog := newProgress(a.stderr, a.progressEnabled(), "task session", "task sessions")
 	defer prog.done()
 	if a.g.output == outputXML {
-		return a.listXML(ctx, c, q, lf.limit, prog)
+		return a.listXML(ctx, c, o.Query, o.Limit, prog)
 	}
 
-	var all []*vem.BackupTaskSession
+	var w recordWriter[*vem.BackupTaskSession]
+	conv := func(ts *vem.BackupTaskSession) any { return newTaskSessionJSON(ts) }
+	switch a.g.output {
+	case outputJSON:
+		w = &jsonArrayWriter[*vem.BackupTaskSession]{w: a.stdout, conv: conv}
+	case outputJSONL:
+		w = &jsonLinesWriter[*vem.BackupTaskSession]{w: a.stdout, conv: conv}
+	default: // table
+		w = newTableWriter(a.stdout, taskSessionColumns, taskSessionRow, o.Query.PageSize)
+	}
 	n := 0
-	for ts, err := range c.QueryBackupTaskSessions(ctx, q) {
+	for ts, err := range c.QueryBackupTaskSessions(ctx, o.Query) {
 		if err != nil {
 			return err
 		}
 		n++
 		prog.set(n)
-		if a.g.output == outputJSONL {
-			if err := writeJSONLine(a.stdout, newTaskSessionJSON(ts)); err != nil {
-				return err
-			}
-		} else {
-			all = append(all, ts)
+		if err := w.write(ts); err != nil {
+			return err // stdout is gone: stop reading
 		}
-		if lf.limit > 0 && n >= lf.limit {
+		if o.Limit > 0 && n >= o.Limit {
 			break // stops the iterator: no further page is requested
 		}
 	}
 	prog.done()
-	switch a.g.output {
-	case outputJSON:
-		out := make([]taskSessionJSON, 0, len(all))
-		for _, ts := range all {
-			out = append(out, newTaskSessionJSON(ts))
-		}
-		return writeJSON(a.stdout, out)
-	case outputTable:
-		rows := make([][]string, 0, len(all))
-		for _, ts := range all {
-			rows = append(rows, taskSessionRow(ts))
-		}
-		return writeTable(a.stdout, taskSessionColumns, rows)
-	}
-	return nil
+	return w.close()
 }
 
 // listXML prints the server's own XML of every query page as one
-// well-formed document: the first page's <QueryResult> start tag (with EM's
+// well-formed document, page by page as they arrive (the SDK's raw pager
+// reads them): the first page's <QueryResult> start tag (with EM's
 // namespace), then <Entities><BackupTaskSessions> holding every
 // <BackupTaskSession> element of every page as EM sent it. PagingInfo is
 // left out, as the document spans all pages.
 func (a *app) listXML(ctx context.Context, c *vem.Client, q vem.Query, limit int, prog *progress) error {
-	var (
-		rootStart []byte
-		rootName  string
-		items     [][]byte
-	)
-	for page, pages := 1, 1; page <= pages; page++ {
-		raw, err := c.GetRaw(ctx, queryPath(q, page), vem.FormatXML)
+	rootName := ""
+	n := 0
+	for page, err := range c.QueryRaw(ctx, vem.KindBackupTaskSession, "Entities", q, vem.FormatXML) {
 		if err != nil {
 			return err
 		}
-		p, err := parseQueryPageXML(raw.Body, vem.KindBackupTaskSession)
+		p, err := parseQueryPageXML(page.Body, vem.KindBackupTaskSession)
 		if err != nil {
-			return fmt.Errorf("query page %d: %w", page, err)
+			return fmt.Errorf("query page %d: %w", page.Page, err)
 		}
-		if page == 1 {
-			rootStart, rootName = p.rootStart, p.rootName
+		if rootName == "" {
+			rootName = p.rootName
+			var b bytes.Buffer
+			b.WriteString(xmlDeclaration)
+			b.Write(p.rootStart)
+			b.WriteString("\n<Entities>\n<BackupTaskSessions>\n")
+			if _, err := a.stdout.Write(b.Bytes()); err != nil {
+				return err
+			}
 		}
-		pages = p.pagesCount
-		items = append(items, p.items...)
-		if limit > 0 && len(items) >= limit {
-			items = items[:limit]
-			break
+		prog.setPage(page.Page, page.PagesCount)
+		for _, it := range p.items {
+			if limit > 0 && n >= limit {
+				break
+			}
+			n++
+			if _, err := a.stdout.Write(it); err != nil {
+				return err
+			}
+			if _, err := io.WriteString(a.stdout, "\n"); err != nil {
+				return err
+			}
 		}
-		prog.set(len(items))
-		if len(p.items) == 0 {
-			break
+		prog.set(n)
+		if limit > 0 && n >= limit {
+			break // stops the pager: no further page is requested
 		}
 	}
 	prog.done()
-	var b strings.Builder
-	b.WriteString(xmlDeclaration)
-	b.Write(rootStart)
-	b.WriteString("\n<Entities>\n<BackupTaskSessions>\n")
-	for _, it := range items {
-		b.Write(it)
-		b.WriteString("\n")
+	if rootName == "" {
+		// The pager yields no empty page: an empty result is EM's empty
+		// QueryResult document.
+		rootName = "QueryResult"
+		if _, err := io.WriteString(a.stdout, xmlDeclaration+emptyQueryResultStart+"\n<Entities>\n<BackupTaskSessions>\n"); err != nil {
+			return err
+		}
 	}
-	b.WriteString("</BackupTaskSessions>\n</Entities>\n</" + rootName + ">\n")
-	_, err := io.WriteString(a.stdout, b.String())
+	_, err := io.WriteString(a.stdout, "</BackupTaskSessions>\n</Entities>\n</"+rootName+">\n")
 	return err
-}
-
-// queryPath is the query-service request for one page of q, as the library
-// sends it for QueryBackupTaskSessions.
-func queryPath(q vem.Query, page int) string {
-	v := url.Values{}
-	v.Set("type", vem.KindBackupTaskSession)
-	v.Set("format", "Entities")
-	if s := q.Filter.String(); s != "" {
-		v.Set("filter", s)
-	}
-	if q.SortAsc != "" {
-		v.Set("sortAsc", string(q.SortAsc))
-	}
-	if q.SortDesc != "" {
-		v.Set("sortDesc", string(q.SortDesc))
-	}
-	if q.PageSize > 0 {
-		v.Set("pageSize", strconv.Itoa(q.PageSize))
-	}
-	v.Set("page", strconv.Itoa(page))
-	return "/api/query?" + strings.ReplaceAll(v.Encode(), "+", "%20")
 }
 
 // Known values of the enumerations the query service filters on.
 var (
-	stateValues  = []string{string(vem.StateInProgress), string(vem.StatePending), string(vem.StateCompleted)}
-	resultValues = []string{string(vem.ResultSuccess), string(vem.ResultWarning), string(vem.ResultFailed), string(vem.ResultNone)}
+	stateValues  = em.TaskStates()
+	resultValues = em.Results()
 	// queryFields are the query service's fields for task sessions.
-	queryFields = []string{"UID", "Name", "CreationTime", "EndTime", "State", "Result", "Reason", "TotalSize",
-		"JobSessionUid", "JobUid", "JobName", "BackupServerUid", "BackupServerName", "VmDisplayName"}
+	queryFields = em.BackupTaskSessionQuery().FieldNames()
 )
+
+// valueCompletion completes one value from known, ignoring case: "-end"
+// completes to "-EndTime".
+func valueCompletion(known []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, k := range known {
+			if strings.HasPrefix(strings.ToLower(k), strings.ToLower(toComplete)) {
+				out = append(out, k)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// listCompletion completes the last item of a comma-separated list of
+// known values, ignoring case and leaving out the values already given:
+// "failed,wa" completes to "failed,Warning".
+func listCompletion(known []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		done, last := "", toComplete
+		if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+			done, last = toComplete[:i+1], toComplete[i+1:]
+		}
+		given := strings.Split(strings.ToLower(done), ",")
+		var out []string
+		for _, k := range known {
+			if slices.Contains(given, strings.ToLower(k)) {
+				continue
+			}
+			if strings.HasPrefix(strings.ToLower(k), strings.ToLower(last)) {
+				out = append(out, done+k)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+}
 
 func sortCompletions() []string {
 	out := make([]string, 0, 2*len(queryFields))
@@ -483,19 +530,25 @@ func (a *app) buildQuery(cmd *cobra.Command, lf *listFlags) (vem.Query, error) {
 		parts = append(parts, f)
 	}
 	now := a.now()
-	if lf.since != "" {
+	var since, until time.Time
+	if cmd.Flags().Changed("since") {
 		t, err := parseTimeArg(lf.since, now)
 		if err != nil {
 			return q, usagef(cmd, "--since: %v", err)
 		}
+		since = t
 		parts = append(parts, vem.Ge("CreationTime", t))
 	}
-	if lf.until != "" {
+	if cmd.Flags().Changed("until") {
 		t, err := parseTimeArg(lf.until, now)
 		if err != nil {
 			return q, usagef(cmd, "--until: %v", err)
 		}
+		until = t
 		parts = append(parts, vem.Lt("CreationTime", t))
+	}
+	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		return q, usagef(cmd, "--since (%s) is not before --until (%s): no task session can match", since.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
 	}
 	if cmd.Flags().Changed("vm") {
 		parts = append(parts, vem.Eq("VmDisplayName", lf.vm))

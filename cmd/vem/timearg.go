@@ -14,7 +14,9 @@ var errEmptyTime = errors.New("empty value")
 // parseTimeArg reads a --since or --until value: a duration before now
 // ("90m", "24h", "7d", "1d12h"; "d" is 24 hours) or an absolute time in RFC
 // 3339 ("2025-10-11T20:00:00Z", "2025-10-11T22:00:00+02:00") or a date
-// ("2025-10-11", midnight UTC).
+// ("2025-10-11", midnight UTC). A time without a zone is UTC, as on EM:
+// "2025-10-11T20:00:00", "2025-10-11T20:00:00.5" and the table output's
+// own "2025-10-11 20:00:00" are accepted.
 func parseTimeArg(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -29,10 +31,12 @@ func parseTimeArg(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t.UTC(), nil
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", tableTimeLayout + ".999999999", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
 	}
-	return time.Time{}, fmt.Errorf("invalid value %q (want a duration such as 24h or 7d, or a time such as 2025-10-11T20:00:00Z or 2025-10-11)", s)
+	return time.Time{}, fmt.Errorf("invalid value %q (want a duration such as 24h or 7d, or a time such as 2025-10-11T20:00:00Z, \"2025-10-11 20:00:00\" (UTC) or 2025-10-11)", s)
 }
 
 // parseDays parses a duration with an optional leading day count ("7d",

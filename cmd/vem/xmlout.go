@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // The -o xml output is the server's own XML, copied byte for byte: element
@@ -14,6 +15,10 @@ import (
 // attribute order, namespaces and values stay exactly as EM wrote them.
 
 const xmlDeclaration = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
+
+// emptyQueryResultStart is the root start tag of an empty query result, as
+// EM writes it, for a query whose pages held nothing.
+const emptyQueryResultStart = `<QueryResult xmlns="` + em.Namespace + `">`
 
 // followWrapper is the root element that holds the documents printed by
 // "task-session get --follow -o xml". It is vem's own element, in no
@@ -44,16 +49,16 @@ func rootElement(doc []byte) ([]byte, error) {
 
 // queryPageXML is one page of a query-service answer, in pieces.
 type queryPageXML struct {
-	rootStart  []byte   // the root start tag as sent, e.g. <QueryResult xmlns="...">
-	rootName   string   // the root's qualified name as written, for the end tag
-	items      [][]byte // each <BackupTaskSession> element as sent
-	pagesCount int      // from <PagingInfo PagesCount>; 1 when absent
+	rootStart []byte   // the root start tag as sent, e.g. <QueryResult xmlns="...">
+	rootName  string   // the root's qualified name as written, for the end tag
+	items     [][]byte // each <BackupTaskSession> element as sent
 }
 
 // parseQueryPageXML cuts a QueryResult document into its root start tag and
-// its entity elements (QueryResult/Entities/*/<item>).
+// its entity elements (QueryResult/Entities/*/<item>). Paging is the SDK's
+// (Client.QueryRaw); this only splices EM's bytes.
 func parseQueryPageXML(doc []byte, item string) (*queryPageXML, error) {
-	p := &queryPageXML{pagesCount: 1}
+	p := &queryPageXML{}
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	depth := 0
 	var path []string
@@ -91,14 +96,6 @@ func parseQueryPageXML(doc []byte, item string) (*queryPageXML, error) {
 				p.items = append(p.items, doc[start:d.InputOffset()])
 				depth--
 				path = path[:len(path)-1]
-			case depth == 2 && t.Name.Local == "PagingInfo":
-				for _, a := range t.Attr {
-					if a.Name.Local == "PagesCount" {
-						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
-							p.pagesCount = n
-						}
-					}
-				}
 			}
 		case xml.EndElement:
 			depth--

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/vemkit/vem"
-	"github.com/vemkit/vem/internal/exampleenv"
 	"github.com/vemkit/vem/vemtest"
 )
 
@@ -34,12 +33,14 @@ func main() {
 
 func run(ctx context.Context, now time.Time, stdout, stderr io.Writer) error {
 	// A larger fake data set, so that the last day holds some failures.
-	env, err := exampleenv.Connect(stderr, []vemtest.Option{vemtest.WithDataset(2000), vemtest.WithNow(now)})
+	c, fake, err := connect(stderr, vemtest.WithDataset(2000), vemtest.WithNow(now))
 	if err != nil {
 		return err
 	}
-	defer env.Close()
-	c := env.Client
+	if fake != nil {
+		defer fake.Close()
+	}
+	defer c.Close() // logs out
 
 	since := now.Add(-24 * time.Hour)
 	q := vem.Query{
@@ -68,6 +69,27 @@ func run(ctx context.Context, now time.Time, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "%d failed task sessions since %s\n", n, since.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// connect returns a client for the Enterprise Manager that VEM_URL names,
+// configured from the environment by vem.NewFromEnv (VEM_USERNAME,
+// VEM_PASSWORD, VEM_SESSION_ID, VEM_CA_FILE, VEM_INSECURE). When VEM_URL is
+// not set it starts vemtest, an in-process fake Enterprise Manager, so that
+// the example runs on a machine with only Go; fake is then that server, to
+// be closed after the client.
+func connect(stderr io.Writer, serverOpts ...vemtest.Option) (c *vem.Client, fake *vemtest.Server, err error) {
+	if os.Getenv(vem.EnvURL) != "" {
+		c, err = vem.NewFromEnv()
+		return c, nil, err
+	}
+	fake = vemtest.NewServer(serverOpts...)
+	fmt.Fprintf(stderr, "VEM_URL is not set: using vemtest, an in-process fake Enterprise Manager at %s\n", fake.URL)
+	c, err = vem.New(fake.URL, vem.WithHTTPClient(fake.Client()), vem.WithCredentials(fake.Username, fake.Password))
+	if err != nil {
+		fake.Close()
+		return nil, nil, err
+	}
+	return c, fake, nil
 }
 
 // oneLine shortens a reason to one line of at most n runes.

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/vemkit/vem"
-	"github.com/vemkit/vem/internal/exampleenv"
 	"github.com/vemkit/vem/vemtest"
 )
 
@@ -39,16 +38,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
-	env, err := exampleenv.Connect(stderr, nil)
+	c, fake, err := connect(stderr)
 	if err != nil {
 		return err
 	}
-	defer env.Close() // logs out if still logged on, stops the fake server
-	c := env.Client
+	if fake != nil {
+		defer fake.Close()
+	}
+	defer c.Close() // logs out if still logged on
 	id := ""
 	if len(args) > 0 {
 		id = args[0]
-	} else if env.Fake != nil {
+	} else if fake != nil {
 		id = vemtest.SeedTaskSessionID
 	}
 
@@ -68,6 +69,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return c.Logout(ctx)
+}
+
+// connect returns a client for the Enterprise Manager that VEM_URL names,
+// configured from the environment by vem.NewFromEnv (VEM_USERNAME,
+// VEM_PASSWORD, VEM_SESSION_ID, VEM_CA_FILE, VEM_INSECURE). When VEM_URL is
+// not set it starts vemtest, an in-process fake Enterprise Manager, so that
+// the example runs on a machine with only Go; fake is then that server, to
+// be closed after the client.
+func connect(stderr io.Writer, serverOpts ...vemtest.Option) (c *vem.Client, fake *vemtest.Server, err error) {
+	if os.Getenv(vem.EnvURL) != "" {
+		c, err = vem.NewFromEnv()
+		return c, nil, err
+	}
+	fake = vemtest.NewServer(serverOpts...)
+	fmt.Fprintf(stderr, "VEM_URL is not set: using vemtest, an in-process fake Enterprise Manager at %s\n", fake.URL)
+	c, err = vem.New(fake.URL, vem.WithHTTPClient(fake.Client()), vem.WithCredentials(fake.Username, fake.Password))
+	if err != nil {
+		fake.Close()
+		return nil, nil, err
+	}
+	return c, fake, nil
 }
 
 // newestTaskSession finds the most recent task session with the query

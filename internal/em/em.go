@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// Namespace is the XML namespace of every Enterprise Manager document.
+const Namespace = "http://www.veeam.com/ent/v1.0"
+
 // UIDPrefix starts every Enterprise Manager UID:
 // "urn:veeam:<Kind>:<GUID>".
 const UIDPrefix = "urn:veeam:"

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vemkit/vem/vemtest"
+)
+
+// TestProgressLine checks the wording: proper plurals, and the page count
+// when it is known.
+func TestProgressLine(t *testing.T) {
+	t.Parallel()
+	p := newProgress(nil, false, "task session", "task sessions")
+	p.n = 1
+	assert.Equal(t, "1 task session received...", p.line())
+	p.n = 0
+	assert.Equal(t, "0 task sessions received...", p.line())
+	p.n = 250
+	p.setPage(3, 12)
+	assert.Equal(t, "250 task sessions received (page 3 of 12)...", p.line())
+}
+
+// TestProgressOnTerminal runs a list with stderr on a (pretend) terminal:
+// progress shows only when stdout is not that same terminal, and never
+// reaches stdout.
+func TestProgressOnTerminal(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, vemtest.WithDataset(40))
+	for _, tc := range []struct {
+		name         string
+		stderrIsTerm bool
+		sameTerminal bool
+		output       string
+		want         string // "" for no progress at all
+	}{
+		{"stdout piped, xml shows pages", true, false, "xml", "vem: 10 task sessions received (page 1 of 5)..."},
+		{"stdout piped, jsonl", true, false, "jsonl", "vem: 1 task session received..."},
+		{"stdout on the same terminal", true, true, "jsonl", ""},
+		{"stderr not a terminal", false, false, "json", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			a := newApp(strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
+			a.isTerminal = func(s any) bool { return s == &stderr && tc.stderrIsTerm }
+			a.sameFile = func(x, y any) bool { return tc.sameTerminal }
+			code := a.run(context.Background(), []string{"task-session", "list", "--page-size", "10", "-o", tc.output})
+			require.Equal(t, 0, code, stderr.String())
+			assert.NotContains(t, stdout.String(), "received")
+			assert.NotContains(t, stdout.String(), "\r")
+			if tc.want == "" {
+				assert.Empty(t, stderr.String())
+				return
+			}
+			assert.Contains(t, stderr.String(), tc.want)
+			assert.True(t, strings.HasSuffix(stderr.String(), "\r\033[K"), "progress line not cleared: %q", stderr.String())
+		})
+	}
+}
