@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -291,4 +295,76 @@ func TestJobStartWaitBinary(t *testing.T) {
 	require.Equal(t, exitFailed, r.code, r.String())
 	assert.Contains(t, r.stdout, "Failed")
 	assert.Contains(t, r.stderr, "ended Failed")
+}
+
+// startFakeServer runs "vem fake-server" with args and returns the
+// environment its exports set.
+func startFakeServer(t *testing.T, args ...string) []string {
+	t.Helper()
+	cmd := exec.Command(vemBin, append([]string{"fake-server", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = baseEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	// Its stderr goes to a file, read only once the exports are in.
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	require.NoError(t, err)
+	defer errFile.Close()
+	cmd.Stderr = errFile
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	var env []string
+	sc := bufio.NewScanner(stdout)
+	for len(env) < 4 && sc.Scan() {
+		kv, ok := strings.CutPrefix(sc.Text(), "export ")
+		require.True(t, ok, "not an export line: %q", sc.Text())
+		name, quoted, _ := strings.Cut(kv, "=")
+		env = append(env, name+"="+strings.Trim(quoted, "'"))
+	}
+	if len(env) < 4 {
+		msg, _ := os.ReadFile(errFile.Name())
+		t.Fatalf("fake-server exported %v; stderr: %s", env, msg)
+	}
+	return env
+}
+
+// exitFor is the exit code of --wait for a result, without
+// --warning-is-error.
+func exitFor(result string) int {
+	if result == "Failed" {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// vem job start --wait against "vem fake-server": --run-time sets how long
+// a job runs; --timeout exits 8 with the ID that job-session wait takes up;
+// with --collection-lag the session is still found.
+func TestFakeServerRunsJobs(t *testing.T) {
+	t.Parallel()
+	env := startFakeServer(t, "--run-time", "2s")
+	r := runVem(t, env, "", "job", "start", "Oracle Backup", "--wait", "--interval", "50ms", "--timeout", "300ms", "-o", "jsonl")
+	require.Equal(t, exitStillRunning, r.code, r.String())
+	running := decodeJSON[jobSessionOut](t, r.stdout)
+	assert.Equal(t, "Working", deref(running.State))
+	assert.Contains(t, r.stderr, "vem job-session wait "+running.ID)
+
+	r = runVem(t, env, "", "job-session", "wait", running.ID, "--interval", "50ms")
+	final := decodeJSON[jobSessionOut](t, r.stdout)
+	assert.Equal(t, running.UID, final.UID)
+	assert.True(t, final.Finished)
+	assert.Equal(t, exitFor(deref(final.Result)), r.code, r.String())
+	assert.InDelta(t, 2, deref(final.DurationSeconds), 0.01, "--run-time 2s")
+
+	lagged := startFakeServer(t, "--run-time", "200ms", "--collection-lag", "500ms")
+	r = runVem(t, lagged, "", "job", "start", `Fileserver "A" Backup`, "--wait", "--interval", "50ms", "-o", "json")
+	js := decodeJSON[jobSessionOut](t, r.stdout)
+	assert.Equal(t, exitFor(deref(js.Result)), r.code, r.String())
+	assert.Equal(t, `Fileserver "A" Backup`, deref(js.JobName))
+	assert.True(t, js.Finished)
+	assert.Contains(t, r.stderr, "job session "+js.ID)
+
+	mustRun(t, exitUsage, nil, "fake-server", "--run-time", "-1s")
 }
