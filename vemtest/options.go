@@ -54,6 +54,7 @@ type config struct {
 	users              map[string]user // extra accounts
 	idle               time.Duration
 	style              JSONStyle
+	fleet              *Fleet // WithFleet
 	dataset            int
 	tls                bool
 	addr               string

@@ -154,6 +154,9 @@ func NewServer(opts ...Option) *Server {
 	s.store.mu.Lock()
 	loadDataset(s.store, now, cfg.dataset)
 	s.store.mu.Unlock()
+	if cfg.fleet != nil {
+		s.loadFleet(now, *cfg.fleet)
+	}
 
 	if cfg.tls {
 		ts.StartTLS()

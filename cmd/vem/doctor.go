@@ -130,8 +130,7 @@ type doctor struct {
 }
 
 // doctorFailure is the error of a doctor run with a failed check. Its exit
-// code is that of the first failure; it unwraps to an error that exitCode
-// maps to that code.
+// code is that of the first failure.
 type doctorFailure struct {
 	failures int
 	check    string
@@ -145,21 +144,8 @@ func (e *doctorFailure) Error() string {
 	return fmt.Sprintf("doctor: %d checks failed, the first: %s", e.failures, e.check)
 }
 
-// errDoctorUnreachable stands for a failed tcp or tls check in exitCode.
-var errDoctorUnreachable = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("server unreachable")}
-
-// Unwrap returns the error exitCode maps to e.code.
-func (e *doctorFailure) Unwrap() error {
-	switch e.code {
-	case exitUsage:
-		return vem.ErrNoCredentials
-	case exitAuth:
-		return vem.ErrUnauthorized
-	case exitUnreachable:
-		return errDoctorUnreachable
-	}
-	return nil
-}
+// exitCode is the exit code of the first failed check.
+func (e *doctorFailure) exitCode() int { return e.code }
 
 // report prints one line: status, check, finding and, on a failure or a
 // warning that has one, what to do. code is the exit code of a failure.
@@ -700,7 +686,7 @@ func (d *doctor) checkEM(ctx context.Context) bool {
 	}
 	if resp.status != http.StatusOK {
 		finding := fmt.Sprintf("GET /api/ answered %s%s, not EM's EnterpriseManager document", doctorStatusText(resp.status), doctorDescribeBody(resp))
-		code := exitError
+		code := exitNotEM
 		switch resp.status {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			code = exitUnreachable
@@ -723,7 +709,7 @@ func (d *doctor) checkEM(ctx context.Context) bool {
 		if err == nil {
 			what = "XML root " + strconv.Quote(doctorClean(root.XMLName.Local))
 		}
-		d.report(doctorFail, check, fmt.Sprintf("GET /api/ answered 200 with %s%s, not EM's EnterpriseManager document", what, doctorDescribeBody(resp)), notEM, exitError)
+		d.report(doctorFail, check, fmt.Sprintf("GET /api/ answered 200 with %s%s, not EM's EnterpriseManager document", what, doctorDescribeBody(resp)), notEM, exitNotEM)
 		return false
 	}
 	var versions []string
@@ -913,7 +899,7 @@ func (d *doctor) logon(ctx context.Context) (*vem.Client, bool) {
 			"give the account an EM role (Configuration > Roles): Portal Administrator, Portal User or Restore Operator", exitAuth)
 	case errors.Is(err, vem.ErrNotEnterpriseManager):
 		d.report(doctorFail, check, "logon refused: "+doctorClean(strings.TrimPrefix(err.Error(), "vem: ")),
-			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", exitError)
+			"check that --url is EM's REST API (port "+emPort+") and that EM's services run", exitNotEM)
 	case errors.As(err, &apiErr):
 		code := exitError
 		switch apiErr.StatusCode {

@@ -436,7 +436,7 @@ func TestDoctorVBRPort(t *testing.T) {
 	t.Cleanup(ts.Close)
 	o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + writePEM(t, ts.Certificate()), "VEM_USERNAME=u", "VEM_PASSWORD=secret-password"})
 
-	require.Equal(t, exitError, o.code, "%s", o)
+	require.Equal(t, exitNotEM, o.code, "%s", o)
 	assert.Equal(t, []string{"url", "tcp", "tls", "em"}, o.checks(), "no logon at a server that is not EM")
 	assertLine(t, o, "url", doctorWarn, "port 9419 is the Veeam Backup & Replication REST API, not Enterprise Manager", "fix: use EM's port: https://127.0.0.1:9398")
 	assertLine(t, o, "tls", doctorOK)
@@ -460,7 +460,7 @@ func TestDoctorNotEM(t *testing.T) {
 		ts := httptest.NewServer(html(http.StatusNotFound, iis404))
 		t.Cleanup(ts.Close)
 		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_INSECURE=1"})
-		require.Equal(t, exitError, o.code, "%s", o)
+		require.Equal(t, exitNotEM, o.code, "%s", o)
 		assert.Equal(t, []string{"url", "tcp", "tls", "em"}, o.checks())
 		assertLine(t, o, "url", doctorWarn, "plain http (allowed by --insecure)", "fix: use https://")
 		assertLine(t, o, "tls", doctorWarn, "not used: plain http")
@@ -481,7 +481,7 @@ func TestDoctorNotEM(t *testing.T) {
 		page := "<html><head><title>Veeam Backup Enterprise Manager\x1b]0;owned\x07</title></head><body></body></html>"
 		ts, ca := tlsServer(t, html(http.StatusOK, page), nil)
 		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca})
-		require.Equal(t, exitError, o.code, "%s", o)
+		require.Equal(t, exitNotEM, o.code, "%s", o)
 		assertLine(t, o, "em", doctorFail, "GET /api/ answered 200 with", "not EM's EnterpriseManager document", `HTML page "Veeam Backup Enterprise Manager`)
 		assert.NotContains(t, o.stdout, "\x1b", "control characters from the server are not printed")
 		assert.NotContains(t, o.stdout, "\x07")
@@ -493,14 +493,14 @@ func TestDoctorNotEM(t *testing.T) {
 			w.WriteHeader(http.StatusUnauthorized)
 		}), nil)
 		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca})
-		require.Equal(t, exitError, o.code, "%s", o)
+		require.Equal(t, exitNotEM, o.code, "%s", o)
 		assertLine(t, o, "em", doctorFail, "401 Unauthorized", "asks for a Bearer token, as the Veeam Backup & Replication REST API does")
 	})
 	t.Run("redirect", func(t *testing.T) {
 		t.Parallel()
 		ts, ca := tlsServer(t, http.RedirectHandler("/web/login", http.StatusFound), nil)
 		o := runDoctor(t, []string{"VEM_URL=" + ts.URL, "VEM_CA_FILE=" + ca})
-		require.Equal(t, exitError, o.code, "%s", o)
+		require.Equal(t, exitNotEM, o.code, "%s", o)
 		assertLine(t, o, "em", doctorFail, "302 Found", `it redirects to "/web/login"`)
 	})
 	t.Run("speaks HTTP on an https URL", func(t *testing.T) {
@@ -591,7 +591,7 @@ func TestDoctorCheckURL(t *testing.T) {
 
 func TestDoctorFailureExitCode(t *testing.T) {
 	t.Parallel()
-	for _, code := range []int{exitError, exitUsage, exitAuth, exitUnreachable} {
+	for _, code := range []int{exitError, exitUsage, exitAuth, exitUnreachable, exitNotEM} {
 		err := &doctorFailure{failures: 1, check: "x", code: code}
 		assert.Equal(t, code, exitCode(err), "exit code %d", code)
 		assert.Equal(t, "vem: doctor: the x check failed", errorMessage(err))
@@ -668,7 +668,7 @@ func TestDoctorEMVersionsAndJSON(t *testing.T) {
 		assertLine(t, o, "em", doctorOK, "versions v1_5, v1_6, v1_7")
 		assertLine(t, o, "json", doctorWarn, `answered "application/xml; charset=utf-8", not JSON`, "fix: vem's default, --format xml, does not need JSON")
 		assertLine(t, o, "logon", doctorFail, "logon refused: POST /api/sessionMngr/: 404 Not Found", "fix: check that --url is EM's REST API")
-		assert.Equal(t, exitError, o.code, "the logon is the first failure: %s", o)
+		assert.Equal(t, exitNotEM, o.code, "the logon is the first failure: %s", o)
 
 		o = runDoctor(t, env, "--format", "json")
 		assertLine(t, o, "json", doctorFail, "not JSON", "fix: use --format xml")

@@ -31,6 +31,11 @@ const (
 	exitFailed       = 6 // it ended Failed
 	exitWarning      = 7 // it ended with Warning and --warning-is-error was given
 	exitStillRunning = 8 // --timeout passed while it still runs; it was not stopped
+	// exitNotEM: the server answered, but not as Enterprise Manager does
+	// (a logon answered 404/405/400, a Bearer challenge, no session token:
+	// the VBR REST API on 9419, a wrong port or path). 6 to 8 are the
+	// results of wait and --wait.
+	exitNotEM = 9
 	// An interrupted command exits with 128 + the signal number: 130 for
 	// SIGINT (Ctrl-C), 143 for SIGTERM.
 	exitSignalBase = 128
@@ -94,6 +99,10 @@ func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
+	var coded interface{ exitCode() int }
+	if errors.As(err, &coded) {
+		return coded.exitCode() // an error that knows its code (vem doctor)
+	}
 	var ue *usageError
 	var ie *interruptedError
 	var oe *outputError
@@ -114,6 +123,8 @@ func exitCode(err error) int {
 		return ie.code()
 	case errors.As(err, &ue), errors.Is(err, vem.ErrInvalidID), errors.Is(err, vem.ErrNoCredentials):
 		return exitUsage
+	case errors.Is(err, vem.ErrNotEnterpriseManager):
+		return exitNotEM
 	case errors.Is(err, vem.ErrNotFound):
 		return exitNotFound
 	case errors.Is(err, vem.ErrUnauthorized), errors.Is(err, vem.ErrForbidden):

@@ -21,6 +21,7 @@ const defaultFakeAddr = "127.0.0.1:9398"
 type fakeServerOptions struct {
 	Addr          string
 	Dataset       int
+	Fleet         int    // VMs of a generated fleet; 0: none
 	ForbiddenUser string // "user:password"
 	IdleTimeout   time.Duration
 	Latency       time.Duration
@@ -39,6 +40,11 @@ func (a *app) newFakeServerCmd() *cobra.Command {
 		Long: `Run vemtest, the SDK's fake Enterprise Manager, in the foreground: HTTPS with
 a fresh self-signed certificate, the documented seed task session
 88322206-a645-4aa3-9228-028ce51e7c0f and --dataset generated ones.
+
+--fleet N serves instead a generated estate of N VMs backed up daily for the
+last days, relative to the current time: failures, automatic retries that
+recover or fail again, warnings, runs in progress, a job that stopped running
+and VMs in two jobs, so that "vem health" shows every status on any day.
 
 It prints its address, credentials and CA certificate file as shell exports on
 stdout, then serves until SIGINT or SIGTERM, and exits 0. The certificate file
@@ -80,6 +86,7 @@ as EM's collection from backup servers does.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
 	f.IntVar(&o.Dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	f.IntVar(&o.Fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
 	f.StringVar(&o.ForbiddenUser, "forbidden-user", "", "user:password of an account that logs on but lacks an EM role (403)")
 	f.DurationVar(&o.IdleTimeout, "idle-timeout", vemtest.DefaultIdleTimeout, "idle time after which a session ends (0: never)")
 	f.DurationVar(&o.Latency, "latency", 0, "delay added to every request")
@@ -97,10 +104,21 @@ func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option,
 	if o.Dataset < 0 {
 		return nil, usagef(cmd, "--dataset must not be negative")
 	}
+	if o.Fleet < 0 {
+		return nil, usagef(cmd, "--fleet must not be negative")
+	}
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		return nil, usagef(cmd, "--addr: %v", err)
 	}
-	opts := []vemtest.Option{vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout)}
+	var opts []vemtest.Option
+	if o.Fleet > 0 {
+		// the fleet replaces the generated data set unless --dataset asks for it
+		opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(o.Fleet)))
+		if !cmd.Flags().Changed("dataset") {
+			o.Dataset = 0
+		}
+	}
+	opts = append(opts, vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout))
 	if o.ForbiddenUser != "" {
 		user, password, ok := strings.Cut(o.ForbiddenUser, ":")
 		if !ok || user == "" || password == "" {
@@ -181,7 +199,11 @@ func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vem
 	if err := a.out.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
+	if o.Fleet > 0 {
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", o.Fleet, serverURL)
+	} else {
+		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
+	}
 
 	<-cmd.Context().Done()
 	fmt.Fprintln(a.stderr, "vem: fake Enterprise Manager stopped")

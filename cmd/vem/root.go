@@ -125,6 +125,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	if code, ok := a.healthExit(ctx, cmd, args, err); ok {
+		return code
+	}
 	var ie *interruptedError
 	if cause := context.Cause(ctx); errors.As(cause, &ie) && ctx.Err() != nil {
 		fmt.Fprintf(a.stderr, "vem: %v\n", ie)
@@ -239,6 +242,7 @@ VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 
 	root.AddCommand(
 		a.newTaskSessionCmd(),
+		a.newHealthCmd(),
 		a.newLogonCmd(),
 		a.newLogoutCmd(),
 		a.newFakeServerCmd(),
