@@ -98,6 +98,19 @@
 //		fmt.Println(ts.Name)
 //	}
 //
+// NewWatcher yields each task or job session once, as it finishes, and
+// keeps its position in a Cursor that resumes it in another process
+// without loss or repeats; an idle watcher costs one query per Interval:
+//
+//	w := c.NewWatcher(vem.WatchOptions{Resume: saved})
+//	for ts, err := range w.TaskSessions(ctx) {
+//		if err != nil {
+//			return err
+//		}
+//		notify(ts)
+//		saved = w.Cursor()
+//	}
+//
 // # Formats
 //
 // The client asks for XML (the API's own format) by default, or JSON with

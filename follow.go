@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/vemkit/vem/internal/em"
@@ -26,8 +27,8 @@ import (
 // Hrefs, and the session token must never go to another origin. A link whose
 // path is not under /api/ is refused.
 func (c *Client) FollowLink(ctx context.Context, l Link, v any) error {
-	if v == nil {
-		return errors.New("vem: FollowLink: nil target")
+	if rv := reflect.ValueOf(v); v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("vem: FollowLink: the target must be a non-nil pointer, got %T", v)
 	}
 	p, query, err := linkTarget(l.Href)
 	if err != nil {

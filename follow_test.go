@@ -148,3 +148,16 @@ func TestFollowLinkRejectsBadHrefs(t *testing.T) {
 	assert.Error(t, c.FollowLink(context.Background(), Link{Href: "https://h/api/x"}, nil))
 	assert.Equal(t, 0, mt.GetTotalCallCount())
 }
+
+// A target FollowLink cannot fill fails before anything is sent.
+func TestFollowLinkNonPointerTarget(t *testing.T) {
+	c, mt := newMockClient(t)
+	l := Link{Rel: RelUp, Href: testBase + "/api/backupSessions/0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"}
+	var nilJob *Job
+	for _, v := range []any{nil, BackupJobSession{}, nilJob, "x", 3, map[string]any{}} {
+		err := c.FollowLink(context.Background(), l, v)
+		require.Error(t, err, "%T", v)
+		assert.Contains(t, err.Error(), "non-nil pointer")
+	}
+	assert.Zero(t, mt.GetTotalCallCount(), "nothing sent, not even a logon")
+}

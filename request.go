@@ -237,7 +237,7 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 		if rr != nil && rr.RawResponse != nil {
 			rr.RawResponse.Body.Close()
 		}
-		c.log.DebugContext(ctx, "vem: request failed", "method", r.method, "path", r.path, "duration", time.Since(start), "error", err.Error())
+		c.log.DebugContext(ctx, "vem: request failed", "method", r.method, "path", r.path, "query", r.rawQuery, "duration", time.Since(start), "error", err.Error())
 		return nil, didWrite(), err
 	}
 	raw := rr.RawResponse
@@ -255,7 +255,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	n, err := buf.ReadFrom(io.LimitReader(raw.Body, limit+1))
 	resp := &response{status: raw.StatusCode, header: raw.Header, buf: buf}
 	if c.log.Enabled(ctx, slog.LevelDebug) {
-		c.log.DebugContext(ctx, "vem: request", "method", r.method, "path", r.path, "status", raw.StatusCode, "bytes", n, "duration", time.Since(start))
+		// The query string holds filters and paging, never a secret: the
+		// password and the session token travel in headers only.
+		c.log.DebugContext(ctx, "vem: request", "method", r.method, "path", r.path, "query", r.rawQuery, "status", raw.StatusCode, "bytes", n, "duration", time.Since(start))
 	}
 	if err != nil {
 		resp.release()

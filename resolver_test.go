@@ -201,3 +201,21 @@ func TestResolverSharesAFailureWithItsWaiters(t *testing.T) {
 		assert.EqualValues(t, 2, requests.Load())
 	})
 }
+
+// A job session answered with another one's UID is an error, and the
+// Resolver does not keep it under the ID it was asked for.
+func TestResolverRefusesAnotherObject(t *testing.T) {
+	c, mt := newMockClient(t)
+	var requests atomic.Int32
+	mt.RegisterResponder("GET", `=~^`+testBase+`/api/backupSessions/`, func(r *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		return mockResp(200, ctXML, []byte(`<BackupJobSession xmlns="http://www.veeam.com/ent/v1.0" Type="BackupJobSession" UID="urn:veeam:BackupJobSession:`+jobGUID(2)+`" Name="B"/>`)), nil
+	})
+	r := c.NewResolver(2)
+	for range 2 {
+		js, err := r.BackupJobSession(context.Background(), jobGUID(1))
+		assert.Nil(t, js)
+		assert.ErrorIs(t, err, ErrDecode)
+	}
+	assert.Equal(t, int32(2), requests.Load(), "the wrong answer was not cached")
+}

@@ -215,7 +215,7 @@ ask "vem task-session get x -o "
 	if err != nil {
 		t.Fatalf("bash: %v\n%s", err, out)
 	}
-	want := "task-session\nget list\nNone Success Warning Failed\njson jsonl table xml\n"
+	want := "task-session\nget list wait\nNone Success Warning Failed\njson jsonl table xml\n"
 	if string(out) != want {
 		t.Errorf("bash completions:\n%s\nwant\n%s", out, want)
 	}

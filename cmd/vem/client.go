@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -47,7 +44,7 @@ func (a *app) logger() *slog.Logger {
 	if a.g.verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(&stderrHandler{w: a.stderr, level: level, mu: new(sync.Mutex), skipRequests: a.g.verbose})
+	return slog.New(&stderrHandler{w: a.stderr, level: level, mu: new(sync.Mutex)})
 }
 
 // stderrHandler writes log records as "vem: [warning: ]message key=value"
@@ -58,19 +55,18 @@ type stderrHandler struct {
 	mu    *sync.Mutex
 	attrs string // preformatted " key=value" pairs
 	group string
-	// skipRequests drops the library's own per-request debug line: with
-	// --verbose, the CLI's transport logs each request with its query.
-	skipRequests bool
 }
 
 func (h *stderrHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
 
 func (h *stderrHandler) Handle(_ context.Context, r slog.Record) error {
-	if h.skipRequests && r.Level < slog.LevelWarn && r.Message == "vem: request" {
-		return nil
-	}
 	var b strings.Builder
 	b.WriteString("vem: ")
+	if r.Message == "vem: request" || r.Message == "vem: request failed" {
+		// The SDK's request line, as "METHOD /path?query status=... duration=...".
+		h.requestLine(&b, r)
+		return h.write(b.String())
+	}
 	switch {
 	case r.Level >= slog.LevelError:
 		b.WriteString("error: ")
@@ -83,7 +79,42 @@ func (h *stderrHandler) Handle(_ context.Context, r slog.Record) error {
 		appendAttr(&b, h.group, attr)
 		return true
 	})
-	line := sanitize(b.String(), false) + "\n"
+	return h.write(b.String())
+}
+
+// requestLine writes the SDK's record of one request: the method and the
+// path with its query string, then the other attributes.
+func (h *stderrHandler) requestLine(b *strings.Builder, r slog.Record) {
+	var method, path, query string
+	var rest []slog.Attr
+	r.Attrs(func(attr slog.Attr) bool {
+		switch attr.Key {
+		case "method":
+			method = attr.Value.String()
+		case "path":
+			path = attr.Value.String()
+		case "query":
+			query = attr.Value.String()
+		case "bytes":
+		default:
+			rest = append(rest, attr)
+		}
+		return true
+	})
+	b.WriteString(method + " " + path)
+	if query != "" {
+		b.WriteString("?" + query)
+	}
+	for _, attr := range rest {
+		if attr.Key == "duration" {
+			attr.Value = slog.DurationValue(attr.Value.Duration().Round(time.Millisecond))
+		}
+		appendAttr(b, h.group, attr)
+	}
+}
+
+func (h *stderrHandler) write(line string) error {
+	line = sanitize(line, false) + "\n"
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, err := io.WriteString(h.w, line)
@@ -126,48 +157,6 @@ func appendAttr(b *strings.Builder, group string, attr slog.Attr) {
 	b.WriteString(" " + group + attr.Key + "=" + v)
 }
 
-// loggingTransport logs each request's method, path and query string, its
-// status and duration, for --verbose. It never logs a header or a body: the
-// password and the session token travel in headers only.
-type loggingTransport struct {
-	base http.RoundTripper
-	log  *slog.Logger
-}
-
-func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.base.RoundTrip(req)
-	target := req.Method + " " + req.URL.RequestURI()
-	if err != nil {
-		t.log.Debug(target, "error", err.Error(), "duration", time.Since(start).Round(time.Millisecond))
-		return resp, err
-	}
-	t.log.Debug(target, "status", resp.StatusCode, "duration", time.Since(start).Round(time.Millisecond))
-	return resp, nil
-}
-
-// verboseHTTPClient is the HTTP client of --verbose: the library's
-// transport settings, with the TLS configuration of the flags and the
-// request log.
-func verboseHTTPClient(log *slog.Logger, tlsConfig *tls.Config) *http.Client {
-	tr := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   15 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		TLSClientConfig:       tlsConfig,
-		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 2 * time.Minute,
-		ExpectContinueTimeout: time.Second,
-		MaxIdleConns:          128,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-	return &http.Client{Transport: &loggingTransport{base: tr, log: log}}
-}
-
 // newClient builds a vem.Client from the resolved global flags, with extra
 // options after them. It makes no network call; the caller must Close it
 // (which logs out a session the client opened itself, and leaves a borrowed
@@ -194,18 +183,12 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode, extra ...vem.Option) 
 		opts = append(opts, vem.WithTimeout(a.g.timeout))
 	}
 
-	// With --verbose the CLI sends through its own logging transport, so
-	// it sets up TLS itself; otherwise the library does.
-	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
 	case u.Scheme == "http" && !a.g.insecure:
 		return nil, usagef(cmd, "--url: %s uses http://, which sends the password and the session token in clear text; use https://, or add --insecure (%s=1) to allow it", a.g.url, envInsecure)
 	case u.Scheme == "http":
 		log.Warn("plain http (allowed by --insecure): the password and the session token travel in clear text")
 		opts = append(opts, vem.WithAllowInsecureHTTP())
-	case a.g.insecure && a.g.verbose:
-		log.Warn("TLS certificate verification is off (--insecure); the password and session token can be intercepted", "host", u.Host)
-		tlsConfig.InsecureSkipVerify = true //nolint:gosec // explicit user choice, warned about
 	case a.g.insecure:
 		opts = append(opts, vem.WithInsecureSkipVerify()) // the library warns
 	case a.g.caFile != "":
@@ -213,14 +196,7 @@ func (a *app) newClient(cmd *cobra.Command, mode authMode, extra ...vem.Option) 
 		if err != nil {
 			return nil, usagef(cmd, "--ca-file: %v", err)
 		}
-		if a.g.verbose {
-			tlsConfig.RootCAs = pool
-		} else {
-			opts = append(opts, vem.WithRootCAs(pool))
-		}
-	}
-	if a.g.verbose {
-		opts = append(opts, vem.WithHTTPClient(verboseHTTPClient(log, tlsConfig)))
+		opts = append(opts, vem.WithRootCAs(pool))
 	}
 
 	if a.g.sessionIDStdin && a.g.passwordStdin {

@@ -27,6 +27,10 @@ const (
 	exitNotFound    = 3 // the object does not exist (404)
 	exitAuth        = 4 // wrong credentials, expired or ended session, missing EM role
 	exitUnreachable = 5 // no answer: refused, DNS, TLS handshake, timeout, 502/503/504
+	// Exit codes of wait and --wait, by how the awaited session ended.
+	exitFailed       = 6 // it ended Failed
+	exitWarning      = 7 // it ended with Warning and --warning-is-error was given
+	exitStillRunning = 8 // --timeout passed while it still runs; it was not stopped
 	// exitNotEM: the server answered, but not as Enterprise Manager does
 	// (a logon answered 404/405/400, a Bearer challenge, no session token:
 	// the VBR REST API on 9419, a wrong port or path). 6 to 8 are the
@@ -104,7 +108,10 @@ func exitCode(err error) int {
 	var oe *outputError
 	var apiErr *vem.APIError
 	var reqErr *vem.RequestError
+	var codeErr *exitCodeError
 	switch {
+	case errors.As(err, &codeErr):
+		return codeErr.code
 	case errors.As(err, &oe):
 		// A local write error: syscall.Errno is a net.Error, but a full
 		// disk is not an unreachable server.

@@ -28,6 +28,8 @@ type fakeServerOptions struct {
 	FailRate      float64
 	FailStatus    int
 	JSONStyle     string // em12 or em13
+	RunTime       time.Duration
+	CollectionLag time.Duration
 }
 
 func (a *app) newFakeServerCmd() *cobra.Command {
@@ -54,7 +56,14 @@ Flags simulate what a script must handle:
   --idle-timeout 30s              sessions end after this idle time (EM: 15m)
   --latency 500ms                 every request waits this long
   --fail-rate 0.2 --fail-status 503  a share of requests fail with the status
-  --json-style em13               JSON keys as EM 13 writes them (camelCase)`,
+  --json-style em13               JSON keys as EM 13 writes them (camelCase)
+  --run-time 5s                   how long a started job runs
+  --collection-lag 20m            finished sessions reach the query service late
+
+Its backup jobs can be started ('vem job start NAME --wait'): a run lasts
+--run-time and ends with a random result (Success 70%, Warning 15%, Failed
+15%); --collection-lag delays when finished sessions reach the query service,
+as EM's collection from backup servers does.`,
 		Example: `  env_file=$(mktemp)
   vem fake-server --addr 127.0.0.1:0 > "$env_file" & server=$!
   until grep -q VEM_CA_FILE "$env_file"; do
@@ -84,6 +93,8 @@ Flags simulate what a script must handle:
 	f.Float64Var(&o.FailRate, "fail-rate", 0, "share of resource requests that fail with --fail-status (0 to 1)")
 	f.IntVar(&o.FailStatus, "fail-status", 503, "HTTP status of the failures of --fail-rate")
 	f.StringVar(&o.JSONStyle, "json-style", "em12", "key casing of JSON answers: em12 (PascalCase) or em13 (camelCase)")
+	f.DurationVar(&o.RunTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
+	f.DurationVar(&o.CollectionLag, "collection-lag", 0, "how long after they end the sessions of started jobs reach the query service")
 	_ = cmd.RegisterFlagCompletionFunc("json-style", fixedCompletion("em12", "em13"))
 	return cmd
 }
@@ -96,17 +107,18 @@ func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option,
 	if o.Fleet < 0 {
 		return nil, usagef(cmd, "--fleet must not be negative")
 	}
-	if o.Fleet > 0 && !cmd.Flags().Changed("dataset") {
-		o.Dataset = 0
-	}
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
 		return nil, usagef(cmd, "--addr: %v", err)
 	}
-	opts := []vemtest.Option{vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout)}
+	var opts []vemtest.Option
 	if o.Fleet > 0 {
-		// WithFleet clears the data set; a --dataset given with it adds it back.
-		opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(o.Fleet)), vemtest.WithDataset(o.Dataset))
+		// the fleet replaces the generated data set unless --dataset asks for it
+		opts = append(opts, vemtest.WithFleet(vemtest.DefaultFleet(o.Fleet)))
+		if !cmd.Flags().Changed("dataset") {
+			o.Dataset = 0
+		}
 	}
+	opts = append(opts, vemtest.WithAddr(o.Addr), vemtest.WithDataset(o.Dataset), vemtest.WithIdleTimeout(o.IdleTimeout))
 	if o.ForbiddenUser != "" {
 		user, password, ok := strings.Cut(o.ForbiddenUser, ":")
 		if !ok || user == "" || password == "" {
@@ -131,7 +143,10 @@ func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option,
 		return nil, usagef(cmd, "--fail-status: %d is not an HTTP error status (400 to 599)", o.FailStatus)
 	case cmd.Flags().Changed("fail-status") && o.FailRate == 0:
 		return nil, usagef(cmd, "--fail-status needs --fail-rate")
+	case o.RunTime < 0 || o.CollectionLag < 0:
+		return nil, usagef(cmd, "--run-time and --collection-lag must not be negative")
 	}
+	opts = append(opts, vemtest.WithRunTime(o.RunTime), vemtest.WithCollectionLag(o.CollectionLag))
 	return opts, nil
 }
 

@@ -257,7 +257,7 @@ func (a *app) healthExit(ctx context.Context, cmd *cobra.Command, args []string,
 		out += pluginText(rest) + "\n"
 	}
 	fmt.Fprint(a.stdout, out)
-	_ = a.out.Flush() // run flushed stdout before it came here
+	_ = a.out.Flush() // the command's output was flushed before this line
 	return pluginUnknown, true
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -250,13 +251,7 @@ func writeHealthTable(w io.Writer, v *healthView) error {
 		})
 	}
 	if len(rows) > 0 {
-		tw := newTableWriter(w, healthColumns, func(r []string) []string { return r }, len(rows))
-		for _, r := range rows {
-			if err := tw.write(r); err != nil {
-				return err
-			}
-		}
-		if err := tw.close(); err != nil {
+		if err := writeRows(w, healthColumns, rows); err != nil {
 			return err
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {
@@ -390,4 +385,15 @@ func boolFloat(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// writeRows writes a header and rows in aligned columns, cells cleaned of
+// control characters.
+func writeRows(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(cleanCells(r), "\t"))
+	}
+	return tw.Flush()
 }

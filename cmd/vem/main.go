@@ -1,5 +1,6 @@
-// Command vem reads backup task sessions from a Veeam Backup Enterprise
-// Manager (the REST API on port 9398) for scripts, cron jobs and people.
+// Command vem reads backup sessions and jobs from a Veeam Backup Enterprise
+// Manager (the REST API on port 9398), and starts jobs and waits for them,
+// for scripts, cron jobs and people.
 //
 // Install it with
 //

@@ -192,15 +192,16 @@ func refuseSecretFlags(args []string) error {
 func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vem",
-		Short: "Read backup task sessions from Veeam Backup Enterprise Manager",
-		Long: `vem reads backup task sessions from a Veeam Backup Enterprise Manager (EM)
-through its REST API on port 9398 (not the Veeam Backup & Replication REST API
-on port 9419).
+		Short: "Read backup sessions and run jobs on Veeam Backup Enterprise Manager",
+		Long: `vem reads backup sessions and jobs from a Veeam Backup Enterprise Manager
+(EM), starts jobs and waits for them, through EM's REST API on port 9398 (not
+the Veeam Backup & Replication REST API on port 9419).
 
 Results go to stdout (-o json|jsonl|table|xml), messages to stderr. Exit codes:
 0 success, 1 other error, 2 usage, 3 not found, 4 authentication or permission,
 5 server unreachable or timed out, 130 interrupted (Ctrl-C), 143 terminated,
-141 stdout closed by its reader (e.g. "| head -1").
+141 stdout closed by its reader (e.g. "| head -1"); wait and --wait: 6 the
+session ended Failed, 7 Warning with --warning-is-error, 8 --timeout passed.
 
 Connection settings come from flags or the environment: VEM_URL, VEM_USERNAME,
 VEM_PASSWORD (or --password-stdin; never a flag), VEM_SESSION_ID (or
@@ -249,6 +250,9 @@ VEM_FORMAT, VEM_OUTPUT, VEM_VERBOSE.`,
 		a.newVersionCmd(a.seams.version),
 		a.newCompletionCmd(),
 		a.newDoctorCmd(),
+		a.newWatchCmd(),
+		a.newJobCmd(),
+		a.newJobSessionCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd())
 	return root

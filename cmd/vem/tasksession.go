@@ -22,7 +22,7 @@ func (a *app) newTaskSessionCmd() *cobra.Command {
 		Args:    cobra.ArbitraryArgs,
 		RunE:    groupRunE,
 	}
-	cmd.AddCommand(a.newTaskSessionGetCmd(a.seams.get), a.newTaskSessionListCmd(a.seams.list))
+	cmd.AddCommand(a.newTaskSessionGetCmd(a.seams.get), a.newTaskSessionListCmd(a.seams.list), a.newTaskSessionWaitCmd())
 	return cmd
 }
 
