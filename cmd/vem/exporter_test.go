@@ -277,13 +277,14 @@ func TestExporterCommand(t *testing.T) {
 			return 0, err.Error()
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
 		return resp.StatusCode, string(b)
 	}
 	var body string
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		status, b := get("prom", "s3cret")
-		if status == http.StatusOK && strings.Contains(b, "\nvem_up 1\n") {
+		if status == http.StatusOK && strings.Contains(b, "\nvem_up 1\n") && strings.Contains(b, "\nvem_health_status ") {
 			body = b
 			break
 		}
