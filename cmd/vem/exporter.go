@@ -263,6 +263,9 @@ func (e *exporter) refresh(ctx context.Context) {
 	now := e.now()
 	_, err := e.tracker.Refresh(ctx, e.client, now)
 	e.refreshReq.Set(float64(e.counter.total() - before))
+	tasks, jobs := e.tracker.Sessions()
+	e.sessions.WithLabelValues("task").Set(float64(tasks))
+	e.sessions.WithLabelValues("job").Set(float64(jobs))
 	if err != nil {
 		e.up.Set(0)
 		e.refreshes.WithLabelValues("error").Inc()
@@ -276,9 +279,6 @@ func (e *exporter) refresh(ctx context.Context) {
 		e.lastTime.Set(unixSeconds(now))
 		e.refreshes.WithLabelValues("success").Inc()
 	}
-	tasks, jobs := e.tracker.Sessions()
-	e.sessions.WithLabelValues("task").Set(float64(tasks))
-	e.sessions.WithLabelValues("job").Set(float64(jobs))
 	e.lastDur.Set(time.Since(start).Seconds())
 }
 
