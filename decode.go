@@ -61,6 +61,17 @@ func bodyFormat(contentType string, body []byte) (f Format, ok bool) {
 	return "", false
 }
 
+// jsonBody returns the body without a byte-order mark when it is JSON by
+// the rules of decodeWire.
+func jsonBody(contentType string, body []byte) ([]byte, bool) {
+	body = bytes.TrimPrefix(body, utf8BOM)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, false
+	}
+	f, ok := bodyFormat(contentType, body)
+	return body, ok && f == FormatJSON
+}
+
 // decodeWire decodes an XML or JSON body into w, a wire struct that carries
 // both xml and json tags.
 func decodeWire(contentType string, body []byte, w any) error {

@@ -2,7 +2,6 @@ package vem
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -47,7 +46,8 @@ func (h *entityHeader) check(root, want string) error {
 	return checkKind(xml.Name{Local: root}, h.Type, h.UID, want)
 }
 
-// rootOf decodes like decodeWire and records the XML root element's name.
+// rootOf decodes an XML document into w and records its root element's
+// name.
 type rootOf struct {
 	root *string
 	w    any
@@ -57,8 +57,6 @@ func (r *rootOf) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	*r.root = start.Name.Local
 	return d.DecodeElement(r.w, &start)
 }
-
-func (r *rootOf) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, r.w) }
 
 // wire is implemented by the pointer to a resource's wire type W.
 type wire[T, W any] interface {
@@ -80,7 +78,13 @@ type resource[T, W any, PW wire[T, W]] struct {
 func (r resource[T, W, PW]) decode(ct string, body []byte, wantGUID string) (*T, error) {
 	var w W
 	var root string
-	if err := decodeWire(ct, body, &rootOf{&root, &w}); err != nil {
+	var err error
+	if _, isJSON := jsonBody(ct, body); isJSON {
+		err = decodeWire(ct, body, &w) // JSON has no root element
+	} else {
+		err = decodeWire(ct, body, &rootOf{&root, &w})
+	}
+	if err != nil {
 		return nil, err
 	}
 	return r.fromWire(root, &w, wantGUID)

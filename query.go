@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"strconv"
@@ -236,7 +235,13 @@ func (r resource[T, W, PW]) queryPage(ctx context.Context, c *Client, q *Query, 
 // decodePage decodes page n of a query for the resource's entities.
 func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T], error) {
 	w := queryResultWire[W]{Entities: entitiesWire[W]{collection: r.query.Collection, item: r.query.Name}}
-	if err := decodeWire(ct, body, &w); err != nil {
+	if js, ok := jsonBody(ct, body); ok {
+		// JSON pages are walked in place: only the entities are decoded,
+		// once, instead of validating and scanning the page twice more.
+		if err := w.unmarshalJSON(js); err != nil {
+			return nil, err
+		}
+	} else if err := decodeWire(ct, body, &w); err != nil {
 		return nil, err
 	}
 	if err := w.check(n); err != nil {
@@ -259,6 +264,20 @@ type queryResultWire[W any] struct {
 	XMLName    xml.Name        `json:"-"`
 	Entities   entitiesWire[W] `xml:"Entities" json:"Entities"`
 	PagingInfo *pagingInfoWire `xml:"PagingInfo" json:"PagingInfo"`
+}
+
+// unmarshalJSON reads a JSON QueryResult: Entities and PagingInfo, keys in
+// any case; the rest (Refs, Links) is skipped.
+func (w *queryResultWire[W]) unmarshalJSON(b []byte) error {
+	return eachJSONField(b, func(key, value []byte) error {
+		switch {
+		case asciiEqualFold(key, "Entities"):
+			return w.Entities.UnmarshalJSON(value)
+		case asciiEqualFold(key, "PagingInfo"):
+			return json.Unmarshal(value, &w.PagingInfo)
+		}
+		return nil
+	})
 }
 
 func (w *queryResultWire[W]) check(n int) error {
@@ -346,84 +365,174 @@ func eachChildXML(d *xml.Decoder, f func(xml.StartElement) error) error {
 }
 
 func (e *entitiesWire[W]) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	for k, v := range m {
-		if !strings.EqualFold(k, e.collection) {
-			if e.other == "" && !emptyJSON(v) {
-				e.other = k
+	// Walk it in place, without copying, and decode only the items of the
+	// collection asked for.
+	return eachJSONField(b, func(key, value []byte) error {
+		if !asciiEqualFold(key, e.collection) {
+			if e.other == "" && !emptyJSON(value) {
+				e.other = string(key)
 			}
-			continue
+			return nil
 		}
-		if err := e.itemsJSON(v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// itemsJSON reads {"BackupTaskSessions":[...]} (the inner key in any case).
-func (e *entitiesWire[W]) itemsJSON(v json.RawMessage) error {
-	d := json.NewDecoder(bytes.NewReader(v))
-	tok, err := d.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
-		return nil
-	}
-	if tok != json.Delim('{') {
-		return fmt.Errorf("%s: want an object", e.collection)
-	}
-	for d.More() {
-		kt, err := d.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := kt.(string)
-		if !strings.EqualFold(k, e.collection) {
-			var skip json.RawMessage
-			if err := d.Decode(&skip); err != nil {
-				return err
+		// {"BackupTaskSessions":[...]}, the inner key in any case
+		return eachJSONField(value, func(key, value []byte) error {
+			if !asciiEqualFold(key, e.collection) {
+				return nil
 			}
-			continue
-		}
-		if err := d.Decode(&e.items); err != nil {
-			return err
-		}
-	}
-	_, err = d.Token()
-	if err == io.EOF {
-		err = nil
-	}
-	return err
+			return json.Unmarshal(value, &e.items)
+		})
+	})
 }
 
 // emptyJSON reports whether v is null, {}, [] or an object whose values
 // are all empty.
-func emptyJSON(v json.RawMessage) bool {
+func emptyJSON(v []byte) bool {
 	v = bytes.TrimSpace(v)
 	switch {
-	case len(v) == 0, bytes.Equal(v, []byte("null")), bytes.Equal(v, []byte("[]")), bytes.Equal(v, []byte("{}")):
+	case len(v) == 0, bytes.Equal(v, []byte("null")), bytes.Equal(v, []byte("[]")):
 		return true
 	case v[0] == '{':
-		var m map[string]json.RawMessage
-		if json.Unmarshal(v, &m) != nil {
-			return false
-		}
-		for _, x := range m {
-			if !emptyJSON(x) {
-				return false
+		empty := true
+		err := eachJSONField(v, func(_, value []byte) error {
+			if !emptyJSON(value) {
+				empty = false
 			}
-		}
-		return true
+			return nil
+		})
+		return err == nil && empty
 	}
 	return false
+}
+
+// asciiEqualFold compares a JSON key (its raw bytes between the quotes)
+// with an ASCII name, ignoring case as encoding/json does for ASCII.
+func asciiEqualFold(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := range len(key) {
+		a, b := key[i], name[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// eachJSONField calls f with the raw key (between its quotes, escapes left
+// as they are) and the raw value of each member of the JSON object b,
+// without copying; null is an object without members. It checks the
+// structure it walks, not the values it skips: those it hands to f are
+// decoded by json.Unmarshal, which checks them.
+func eachJSONField(b []byte, f func(key, value []byte) error) error {
+	malformed := errors.New("malformed JSON object")
+	i := skipJSONSpace(b, 0)
+	if bytes.HasPrefix(b[i:], []byte("null")) && skipJSONSpace(b, i+4) == len(b) {
+		return nil
+	}
+	if i >= len(b) || b[i] != '{' {
+		return errors.New("want a JSON object")
+	}
+	i = skipJSONSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return nil
+	}
+	for i < len(b) {
+		if b[i] != '"' {
+			return malformed
+		}
+		end, ok := skipJSONString(b, i)
+		if !ok {
+			return malformed
+		}
+		key := b[i+1 : end-1]
+		i = skipJSONSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return malformed
+		}
+		i = skipJSONSpace(b, i+1)
+		vend, ok := skipJSONValue(b, i)
+		if !ok {
+			return malformed
+		}
+		if err := f(key, b[i:vend]); err != nil {
+			return err
+		}
+		i = skipJSONSpace(b, vend)
+		if i < len(b) && b[i] == ',' {
+			i = skipJSONSpace(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			return nil
+		}
+		return malformed
+	}
+	return malformed
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipJSONString returns the index after the string that starts at b[i],
+// ok false when it does not end.
+func skipJSONString(b []byte, i int) (int, bool) {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1, true
+		}
+	}
+	return len(b), false
+}
+
+// skipJSONValue returns the index after the value that starts at b[i], ok
+// false when it is empty or does not end.
+func skipJSONValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch b[i] {
+	case '"':
+		return skipJSONString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				end, ok := skipJSONString(b, i)
+				if !ok {
+					return len(b), false
+				}
+				i = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, true
+				}
+			}
+		}
+		return len(b), false
+	}
+	start := i
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i, i > start
 }
 
 // RawPage is one page of a query as the server sent it.

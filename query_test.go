@@ -573,3 +573,32 @@ func TestQueryRawEmptyResult(t *testing.T) {
 	assert.Equal(t, 0, pages[0].Items)
 	assert.Contains(t, string(pages[0].Body), "<QueryResult")
 }
+
+// The JSON walker of query pages takes members apart in place: strings
+// with escaped quotes and braces, nesting, any key case; broken objects are
+// errors, never a panic.
+func TestEachJSONField(t *testing.T) {
+	type kv struct{ k, v string }
+	walk := func(s string) ([]kv, error) {
+		var out []kv
+		err := eachJSONField([]byte(s), func(k, v []byte) error {
+			out = append(out, kv{string(k), string(v)})
+			return nil
+		})
+		return out, err
+	}
+	got, err := walk(` { "a" : "x\"}{" , "B":{"c":[1,{"d":"]"}]} ,"e":null,"f":-1.5e3,"g":true } `)
+	require.NoError(t, err)
+	assert.Equal(t, []kv{{"a", `"x\"}{"`}, {"B", `{"c":[1,{"d":"]"}]}`}, {"e", "null"}, {"f", "-1.5e3"}, {"g", "true"}}, got)
+	for _, s := range []string{`null`, `{}`, ` { } `} {
+		got, err := walk(s)
+		require.NoError(t, err, s)
+		assert.Empty(t, got, s)
+	}
+	for _, bad := range []string{``, `[]`, `{`, `{"a"`, `{"a":}`, `{"a":1`, `{"a":1,}`, `{"a":"x}`, `{"a":{"b":1}`, `{a:1}`, `{"a":1 "b":2}`, `nullx`} {
+		_, err := walk(bad)
+		assert.Error(t, err, bad)
+	}
+	assert.True(t, asciiEqualFold([]byte("backupTaskSessions"), "BackupTaskSessions"))
+	assert.False(t, asciiEqualFold([]byte("BackupTaskSession"), "BackupTaskSessions"))
+}
