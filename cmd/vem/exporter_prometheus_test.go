@@ -58,6 +58,12 @@ func promQuery(t *testing.T, base, q string) (float64, bool) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	if resp.StatusCode != http.StatusOK {
+		// Prometheus answers 503 while it starts (its storage is not ready).
+		// No require here: the caller may be polling in require.Eventually,
+		// whose condition runs on another goroutine.
+		return 0, false
+	}
 	var r struct {
 		Status string `json:"status"`
 		Data   struct {
