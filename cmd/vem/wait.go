@@ -96,6 +96,28 @@ func stillRunning(what, id, waitCmd string, timeout time.Duration) error {
 	return &exitCodeError{code: exitStillRunning, msg: msg}
 }
 
+// waitPolling is how the wait commands poll, for their help.
+const waitPolling = `Polls start every --interval and slow down gently up to once a minute. An
+expired EM session is renewed, and a poll that fails with no answer, a 5xx or a
+429 is tried again at the next tick; a 404 or 403 ends the wait at once.`
+
+// startWait checks a wait command's ID (of the given kind) and flags, and
+// returns the GUID and a client; the caller closes the client.
+func (a *app) startWait(cmd *cobra.Command, kind, id string, wf *waitFlags) (string, *vem.Client, error) {
+	guid, err := vem.ParseID(kind, id)
+	if err != nil {
+		return "", nil, usagef(cmd, "%v", err)
+	}
+	if err := wf.check(cmd, a); err != nil {
+		return "", nil, err
+	}
+	c, err := a.newClient(cmd, authAny)
+	if err != nil {
+		return "", nil, err
+	}
+	return guid, c, nil
+}
+
 func (a *app) newTaskSessionWaitCmd() *cobra.Command {
 	var wf waitFlags
 	cmd := &cobra.Command{
@@ -105,9 +127,7 @@ func (a *app) newTaskSessionWaitCmd() *cobra.Command {
 'task-session get' does and exit by its Result: 0 Success (or Warning), 6 Failed,
 7 Warning with --warning-is-error, 8 when --timeout passed while it still runs.
 
-Polls start every --interval and slow down gently up to once a minute. An
-expired EM session is renewed, and a poll that fails with no answer, a 5xx or a
-429 is tried again at the next tick; a 404 or 403 ends the wait at once.`,
+` + waitPolling,
 		Example: `  vem task-session wait 88322206-a645-4aa3-9228-028ce51e7c0f --timeout 1h -o table`,
 		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -120,14 +140,7 @@ expired EM session is renewed, and a poll that fails with no answer, a 5xx or a
 }
 
 func (a *app) taskSessionWait(cmd *cobra.Command, id string, wf *waitFlags) error {
-	guid, err := vem.ParseID(vem.KindBackupTaskSession, id)
-	if err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if err := wf.check(cmd, a); err != nil {
-		return err
-	}
-	c, err := a.newClient(cmd, authAny)
+	guid, c, err := a.startWait(cmd, vem.KindBackupTaskSession, id, wf)
 	if err != nil {
 		return err
 	}
@@ -201,9 +214,7 @@ exit by its Result: 0 Success (or Warning), 6 Failed, 7 Warning with
 --warning-is-error, 8 when --timeout passed while it still runs. The ID is the
 one 'vem job start --wait' prints on stderr.
 
-Polls start every --interval and slow down gently up to once a minute. An
-expired EM session is renewed, and a poll that fails with no answer, a 5xx or a
-429 is tried again at the next tick; a 404 or 403 ends the wait at once.`,
+` + waitPolling,
 		Example: `  vem job-session wait 0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c --timeout 2h -o json`,
 		Args:    exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -216,14 +227,7 @@ expired EM session is renewed, and a poll that fails with no answer, a 5xx or a
 }
 
 func (a *app) jobSessionWait(cmd *cobra.Command, id string, wf *waitFlags) error {
-	guid, err := vem.ParseID(vem.KindBackupJobSession, id)
-	if err != nil {
-		return usagef(cmd, "%v", err)
-	}
-	if err := wf.check(cmd, a); err != nil {
-		return err
-	}
-	c, err := a.newClient(cmd, authAny)
+	guid, c, err := a.startWait(cmd, vem.KindBackupJobSession, id, wf)
 	if err != nil {
 		return err
 	}
