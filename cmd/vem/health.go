@@ -219,11 +219,11 @@ func (e *pluginExitError) Error() string { return fmt.Sprintf("exit status %d", 
 // pluginCode maps a status to its Monitoring Plugins exit code.
 func pluginCode(s health.Status) int {
 	switch s {
-	case health.OK:
+	case health.StatusOK:
 		return pluginOK
-	case health.Warning:
+	case health.StatusWarning:
 		return pluginWarning
-	case health.Critical:
+	case health.StatusCritical:
 		return pluginCritical
 	}
 	return pluginUnknown

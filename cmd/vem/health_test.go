@@ -36,29 +36,29 @@ func testReport() *health.Report {
 	}
 	vms := []health.VM{
 		{Name: "db01", UID: "urn:VMware:Vm:1.vm-1", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: health.Critical, Why: "no successful backup in 7d; last attempt failed: disk | full",
+			Status: health.StatusCritical, Why: "no successful backup in 7d; last attempt failed: disk | full",
 			LastResult: vem.ResultFailed, Attempts: 3, Reason: "  disk full\n", LastSession: ts("t1", healthNow.Add(-2*time.Hour))},
 		{Name: "db01", UID: "urn:VMware:Vm:1.vm-1", JobName: "Copy 'offsite'", JobUID: "urn:veeam:Job:b", BackupServer: "vbr1",
-			Status: health.Warning, Why: "last successful backup 30h ago, older than 26h", LastResult: vem.ResultSuccess,
+			Status: health.StatusWarning, Why: "last successful backup 30h ago, older than 26h", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-30 * time.Hour), Age: 30 * time.Hour, Attempts: 1, LastSession: ts("t2", healthNow.Add(-31*time.Hour))},
 		{Name: "dup", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: health.Warning, Why: "last backup 2h ago ended with a warning: CBT reset", LastResult: vem.ResultWarning,
+			Status: health.StatusWarning, Why: "last backup 2h ago ended with a warning: CBT reset", LastResult: vem.ResultWarning,
 			LastSuccess: healthNow.Add(-2 * time.Hour), Age: 2 * time.Hour, Attempts: 1, Reason: "CBT reset"},
 		{Name: "web \"1\"", UID: "urn:VMware:Vm:1.vm-2", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: health.OK, Why: "last backup succeeded 1h ago, after a retry", LastResult: vem.ResultSuccess,
+			Status: health.StatusOK, Why: "last backup succeeded 1h ago, after a retry", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-time.Hour), Age: time.Hour, Attempts: 2, RecoveredByRetry: true, Running: true,
 			Reason: "timeout", LastSession: ts("t3", healthNow.Add(-90*time.Minute))},
 		{Name: "dup", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: health.OK, Why: "last backup succeeded 3h ago", LastResult: vem.ResultSuccess,
+			Status: health.StatusOK, Why: "last backup succeeded 3h ago", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-3 * time.Hour), Age: 3 * time.Hour, Attempts: 1},
 	}
 	return &health.Report{
-		Status: health.Critical, Now: healthNow, Window: 7 * 24 * time.Hour, WarnAge: 26 * time.Hour, CritAge: 48 * time.Hour,
+		Status: health.StatusCritical, Now: healthNow, Window: 7 * 24 * time.Hour, WarnAge: 26 * time.Hour, CritAge: 48 * time.Hour,
 		VMs: vms,
 		Jobs: []health.Job{
-			{Name: "Prod | Daily", UID: "urn:veeam:Job:a", BackupServer: "vbr1", Status: health.Critical,
+			{Name: "Prod | Daily", UID: "urn:veeam:Job:a", BackupServer: "vbr1", Status: health.StatusCritical,
 				VMs: health.Counts{OK: 2, Warning: 1, Critical: 1}, LastRun: healthNow.Add(-2 * time.Hour), Running: true},
-			{Name: "Copy 'offsite'", UID: "urn:veeam:Job:b", BackupServer: "vbr1", Status: health.Warning,
+			{Name: "Copy 'offsite'", UID: "urn:veeam:Job:b", BackupServer: "vbr1", Status: health.StatusWarning,
 				VMs: health.Counts{Warning: 1}, LastRun: healthNow.Add(-31 * time.Hour)},
 		},
 		Counts: health.Counts{OK: 2, Warning: 2, Critical: 1},
@@ -71,7 +71,7 @@ func TestHealthView(t *testing.T) {
 	// db01 counts once, with its worse verdict; the two "dup" VMs without a
 	// UID on one server and of one name are one VM to vem too.
 	assert.Equal(t, health.Counts{OK: 1, Warning: 1, Critical: 1}, v.vms)
-	assert.Equal(t, health.Critical, v.status)
+	assert.Equal(t, health.StatusCritical, v.status)
 	assert.Equal(t, 1, v.recovered)
 	assert.Equal(t, 1, v.running)
 	assert.Equal(t, "1 of 3 VMs critical, 1 warning; 1 recovered by a retry", v.summary())
@@ -82,13 +82,13 @@ func TestHealthView(t *testing.T) {
 		opts health.Options
 		want string
 	}{
-		{"all ok", &health.Report{Status: health.OK, VMs: []health.VM{{Name: "a", Status: health.OK}, {Name: "b", Status: health.OK}}},
+		{"all ok", &health.Report{Status: health.StatusOK, VMs: []health.VM{{Name: "a", Status: health.StatusOK}, {Name: "b", Status: health.StatusOK}}},
 			health.Options{}, "2 of 2 VMs ok"},
-		{"one VM", &health.Report{Status: health.Warning, VMs: []health.VM{{Name: "a", Status: health.Warning}}},
+		{"one VM", &health.Report{Status: health.StatusWarning, VMs: []health.VM{{Name: "a", Status: health.StatusWarning}}},
 			health.Options{}, "1 of 1 VM warning"},
-		{"unknown first", &health.Report{Status: health.Unknown, VMs: []health.VM{{Name: "a", Status: health.Unknown}, {Name: "b", Status: health.Critical}}},
+		{"unknown first", &health.Report{Status: health.StatusUnknown, VMs: []health.VM{{Name: "a", Status: health.StatusUnknown}, {Name: "b", Status: health.StatusCritical}}},
 			health.Options{}, "1 of 2 VMs unknown, 1 critical"},
-		{"nothing in scope", &health.Report{Status: health.Unknown, Window: 7 * 24 * time.Hour},
+		{"nothing in scope", &health.Report{Status: health.StatusUnknown, Window: 7 * 24 * time.Hour},
 			health.Options{Jobs: regexp.MustCompile("^Prod"), VMs: regexp.MustCompile("db")},
 			`no task session of any VM in the last 7d matches --job "^Prod" --vm "db"`},
 	} {
@@ -96,7 +96,7 @@ func TestHealthView(t *testing.T) {
 			assert.Equal(t, tc.want, newHealthView(tc.rep, tc.opts).summary())
 		})
 	}
-	assert.Equal(t, health.Unknown, newHealthView(&health.Report{Status: health.OK}, health.Options{}).status,
+	assert.Equal(t, health.StatusUnknown, newHealthView(&health.Report{Status: health.StatusOK}, health.Options{}).status,
 		"no verdict at all is unknown")
 }
 
@@ -222,7 +222,7 @@ func TestWriteHealthNagios(t *testing.T) {
 
 	// Nothing in scope: UNKNOWN, with the counts all zero.
 	b.Reset()
-	require.NoError(t, writeHealthNagios(&b, newHealthView(&health.Report{Status: health.Unknown, Window: 24 * time.Hour}, health.Options{})))
+	require.NoError(t, writeHealthNagios(&b, newHealthView(&health.Report{Status: health.StatusUnknown, Window: 24 * time.Hour}, health.Options{})))
 	state, text, perf, long = parsePlugin(t, b.String())
 	assert.Equal(t, "UNKNOWN", state)
 	assert.Equal(t, "no task session of any VM in the last 1d", text)
@@ -326,7 +326,7 @@ func TestWriteHealthPrometheus(t *testing.T) {
 	// A name that is not UTF-8 (EM 13's JSON may carry one) still gives a
 	// valid exposition.
 	b.Reset()
-	bad := &health.Report{Status: health.OK, Now: healthNow, VMs: []health.VM{{Name: "vm\xff", JobName: "j", Status: health.OK}},
+	bad := &health.Report{Status: health.StatusOK, Now: healthNow, VMs: []health.VM{{Name: "vm\xff", JobName: "j", Status: health.StatusOK}},
 		Jobs: []health.Job{{Name: "j\xfe"}}}
 	require.NoError(t, writeHealthPrometheus(&b, newHealthView(bad, health.Options{})))
 	fams = lintPrometheus(t, b.String())
@@ -335,7 +335,7 @@ func TestWriteHealthPrometheus(t *testing.T) {
 	// Nothing in scope: the overall status says unknown, and nothing else
 	// is made up.
 	b.Reset()
-	require.NoError(t, writeHealthPrometheus(&b, newHealthView(&health.Report{Status: health.Unknown, Now: healthNow}, health.Options{})))
+	require.NoError(t, writeHealthPrometheus(&b, newHealthView(&health.Report{Status: health.StatusUnknown, Now: healthNow}, health.Options{})))
 	fams = lintPrometheus(t, b.String())
 	assert.Equal(t, 3.0, series(fams["vem_health_status"])[""])
 	assert.Len(t, fams, 2)
@@ -397,8 +397,8 @@ func TestWriteHealthTable(t *testing.T) {
 
 	// All ok: the summary alone.
 	b.Reset()
-	rep := &health.Report{Status: health.OK, Window: 24 * time.Hour, WarnAge: time.Hour, CritAge: 2 * time.Hour,
-		VMs: []health.VM{{Name: "a", Status: health.OK}}, Jobs: []health.Job{{Name: "j"}}}
+	rep := &health.Report{Status: health.StatusOK, Window: 24 * time.Hour, WarnAge: time.Hour, CritAge: 2 * time.Hour,
+		VMs: []health.VM{{Name: "a", Status: health.StatusOK}}, Jobs: []health.Job{{Name: "j"}}}
 	require.NoError(t, writeHealthTable(&b, newHealthView(rep, health.Options{})))
 	assert.Equal(t, "OK: 1 of 1 VM ok (1 job; last 1d, warning after 1h, critical after 2h)\n", b.String())
 }

@@ -48,18 +48,18 @@ func newHealthView(rep *health.Report, opts health.Options) *healthView {
 	}
 	for _, k := range order {
 		switch worst[k] {
-		case health.OK:
+		case health.StatusOK:
 			v.vms.OK++
-		case health.Warning:
+		case health.StatusWarning:
 			v.vms.Warning++
-		case health.Critical:
+		case health.StatusCritical:
 			v.vms.Critical++
 		default:
 			v.vms.Unknown++
 		}
 	}
 	if len(rep.VMs) == 0 {
-		v.status = health.Unknown
+		v.status = health.StatusUnknown
 	}
 	return v
 }
@@ -92,7 +92,7 @@ func (v *healthView) summary() string {
 		return s
 	}
 	var parts []string
-	for _, s := range []health.Status{health.Unknown, health.Critical, health.Warning} {
+	for _, s := range []health.Status{health.StatusUnknown, health.StatusCritical, health.StatusWarning} {
 		n := v.vms.Of(s)
 		if n == 0 {
 			continue
@@ -237,7 +237,7 @@ func writeHealthTable(w io.Writer, v *healthView) error {
 	var rows [][]string
 	for i := range v.rep.VMs {
 		vm := &v.rep.VMs[i]
-		if vm.Status == health.OK {
+		if vm.Status == health.StatusOK {
 			continue
 		}
 		rows = append(rows, []string{
@@ -274,7 +274,7 @@ func writeHealthNagios(w io.Writer, v *healthView) error {
 	var b strings.Builder
 	b.WriteString("VEM " + strings.ToUpper(v.status.String()) + " - " + pluginText(v.summary()) + " |")
 	total := strconv.Itoa(v.vms.Total())
-	for _, s := range []health.Status{health.OK, health.Warning, health.Critical, health.Unknown} {
+	for _, s := range []health.Status{health.StatusOK, health.StatusWarning, health.StatusCritical, health.StatusUnknown} {
 		b.WriteString(" " + perfData(s.String(), strconv.Itoa(v.vms.Of(s)), "", "", "0", total))
 	}
 	b.WriteString(" " + perfData("recovered_by_retry", strconv.Itoa(v.recovered), "", "", "0", ""))
@@ -295,7 +295,7 @@ func writeHealthNagios(w io.Writer, v *healthView) error {
 	b.WriteString("\n")
 	for i := range v.rep.VMs {
 		vm := &v.rep.VMs[i]
-		if vm.Status == health.OK {
+		if vm.Status == health.StatusOK {
 			continue
 		}
 		where := vm.JobName

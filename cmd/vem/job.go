@@ -73,7 +73,7 @@ type emTaskJSON struct {
 }
 
 func newEMTaskJSON(t *vem.Task, j *vem.Job) emTaskJSON {
-	out := emTaskJSON{ID: t.ID, State: str(t.State), Finished: t.State.Finished(), Operation: str(t.Operation),
+	out := emTaskJSON{ID: t.ID, State: str(t.State), Finished: t.State.Collected(), Operation: str(t.Operation),
 		JobUID: j.UID.String(), JobName: str(j.Name), Href: str(t.Href)}
 	if t.Result != nil {
 		out.Success, out.Message = &t.Result.Success, str(t.Result.Message)
@@ -380,7 +380,7 @@ func (a *app) jobAction(cmd *cobra.Command, action, arg, server string, wait boo
 	if err := a.printTask(task, job); err != nil {
 		return err
 	}
-	if task.State.Done() && task.Result != nil && !task.Result.Success {
+	if task.State.Ended() && task.Result != nil && !task.Result.Success {
 		return fmt.Errorf("%s %s: %s", action, what, task.Result.Message)
 	}
 	return nil

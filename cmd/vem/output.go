@@ -150,7 +150,7 @@ func linksJSON(ls vem.Links) []linkJSON {
 // jobNameOf returns the job name of a task session: the part before the
 // last "@" of its job session link's name ("Backup Job 1@2025-06-05 01:03:37").
 func jobNameOf(ts *vem.BackupTaskSession) string {
-	l, ok := ts.JobSessionLink()
+	l, ok := ts.BackupJobSessionLink()
 	if !ok {
 		return ""
 	}
@@ -176,7 +176,7 @@ func newTaskSessionJSON(ts *vem.BackupTaskSession) taskSessionJSON {
 		VMDisplayName:   str(ts.VMDisplayName),
 		VMUID:           str(ts.VMUID),
 		State:           str(ts.State),
-		Finished:        ts.State.Finished(),
+		Finished:        ts.State.Ended(),
 		Result:          str(ts.Result),
 		Reason:          str(strings.TrimSpace(ts.Reason)),
 		CreationTime:    jsonTime(ts.CreationTime),
@@ -202,7 +202,7 @@ func newJobSessionJSON(js *vem.BackupJobSession) *jobSessionJSON {
 		JobName:         str(js.JobName),
 		JobType:         str(js.JobType),
 		State:           str(js.State),
-		Finished:        js.State.Finished(),
+		Finished:        js.State.Ended(),
 		Result:          str(js.Result),
 		Progress:        js.Progress,
 		IsRetry:         js.IsRetry,

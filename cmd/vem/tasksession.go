@@ -120,7 +120,7 @@ func (a *app) taskSessionGet(cmd *cobra.Command, o *getOptions) error {
 // server and restore point, from its links ("" when it has none). The job
 // session falls back on JobSessionUid when the link is missing.
 func relatedIDs(ts *vem.BackupTaskSession) (jobSession, backupServer, restorePoint string) {
-	if l, ok := ts.JobSessionLink(); ok {
+	if l, ok := ts.BackupJobSessionLink(); ok {
 		jobSession = l.ID()
 	}
 	if jobSession == "" {
@@ -386,7 +386,7 @@ func (a *app) taskSessionList(cmd *cobra.Command, o *listOptions) error {
 func (a *app) listXML(ctx context.Context, c *vem.Client, q vem.Query, limit int, prog *progress) error {
 	rootName := ""
 	n := 0
-	for page, err := range c.QueryRaw(ctx, vem.KindBackupTaskSession, "Entities", q, vem.FormatXML) {
+	for page, err := range c.QueryRawPages(ctx, vem.KindBackupTaskSession, vem.RepresentationEntities, q, vem.FormatXML) {
 		if err != nil {
 			return err
 		}

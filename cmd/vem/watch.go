@@ -189,7 +189,7 @@ func (a *app) watch(cmd *cobra.Command, kind string, wf *watchFlags) error {
 	}
 	var werr error
 	if kind == watchTaskSessions {
-		for ts, err := range w.TaskSessions(ctx) {
+		for ts, err := range w.BackupTaskSessions(ctx) {
 			if err != nil {
 				werr = err
 				break
@@ -201,7 +201,7 @@ func (a *app) watch(cmd *cobra.Command, kind string, wf *watchFlags) error {
 			}
 		}
 	} else {
-		for js, err := range w.JobSessions(ctx) {
+		for js, err := range w.BackupJobSessions(ctx) {
 			if err != nil {
 				werr = err
 				break
