@@ -221,7 +221,7 @@ func (s *session) forget(tok string) {
 }
 
 // errLogonClosed is what a logon asked for after Close began returns.
-var errLogonClosed = fmt.Errorf("vem: no logon after Close: %w", ErrClosed)
+var errLogonClosed = wrapf(ErrClosed, "no logon after Close")
 
 // startLogonLocked starts a logon shared by every caller that arrives while
 // it runs, or joins the one in flight. It runs detached from the first

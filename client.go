@@ -336,7 +336,7 @@ func (c *Client) closedErr(ctx context.Context, what string, err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("vem: %s: %w", what, ErrClosed)
+		return wrapf(ErrClosed, "%s", what)
 	}
 	return err
 }

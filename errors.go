@@ -147,7 +147,7 @@ func (e *DecodeError) Error() string {
 	if e.ContentType != "" {
 		s += " (" + e.ContentType + ")"
 	}
-	s += ": " + e.Err.Error()
+	s += ": " + unprefixed(e.Err)
 	return s
 }
 
@@ -184,7 +184,7 @@ type RequestError struct {
 
 // Error describes the error: the request, the cause and the attempt count.
 func (e *RequestError) Error() string {
-	s := fmt.Sprintf("vem: %s %s: %v", e.Method, e.Path, e.Err)
+	s := fmt.Sprintf("vem: %s %s: %s", e.Method, e.Path, unprefixed(e.Err))
 	if e.Attempts > 1 {
 		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
@@ -193,6 +193,29 @@ func (e *RequestError) Error() string {
 
 // Unwrap returns the cause.
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// errPrefix starts the text of every error of the package, once: an error
+// that carries another drops the other's prefix (wrapf, unprefixed).
+const errPrefix = "vem: "
+
+// unprefixed returns err's text without its leading "vem: ".
+func unprefixed(err error) string { return strings.TrimPrefix(err.Error(), errPrefix) }
+
+// wrapError is an error of the package around another one: its text says
+// "vem: " once, and it unwraps to the other.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }
+
+// wrapf returns the error "vem: <format>: <err's text without its vem: >",
+// which wraps err (errors.Is and errors.As see it).
+func wrapf(err error, format string, args ...any) error {
+	return &wrapError{msg: errPrefix + fmt.Sprintf(format, args...) + ": " + unprefixed(err), err: err}
+}
 
 // redacted replaces a secret in everything an error carries.
 const redacted = "[REDACTED]"

@@ -178,7 +178,7 @@ func cmp(field Field, op string, value any) Filter {
 	}
 	v, err := renderValue(value)
 	if err != nil && f.err == nil {
-		f.err = fmt.Errorf("vem: filter %s%s: %w", field, op, err)
+		f.err = wrapf(err, "filter %s%s", field, op)
 	}
 	f.value = v
 	return f

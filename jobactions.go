@@ -3,7 +3,6 @@ package vem
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 )
 
@@ -53,10 +52,10 @@ func (c *Client) jobAction(ctx context.Context, jobID, action string) (*Task, er
 			return err
 		})
 	if errors.Is(err, ErrForbidden) {
-		return nil, fmt.Errorf("vem: %s job %s: the account lacks the rights: job actions need EM's Portal Administrator role: %w", action, guid, err)
+		return nil, wrapf(err, "%s job %s: the account lacks the rights: job actions need EM's Portal Administrator role", action, guid)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vem: %s job %s: %w", action, guid, err)
+		return nil, wrapf(err, "%s job %s", action, guid)
 	}
 	return out, nil
 }

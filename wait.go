@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -72,7 +73,7 @@ type WaitTimeoutError struct {
 func (e *WaitTimeoutError) Error() string {
 	s := fmt.Sprintf("vem: %s still running after %s", e.What, e.Timeout)
 	if e.LastErr != nil {
-		s += " (last poll: " + e.LastErr.Error() + ")"
+		s += " (last poll: " + unprefixed(e.LastErr) + ")"
 	}
 	return s
 }
@@ -113,7 +114,7 @@ func (w *waiter) reset() { w.interval = w.opts.Interval }
 // the caller's context error, or a *WaitTimeoutError.
 func (w *waiter) stopped(what string) error {
 	if err := w.ctx.Err(); err != nil {
-		return fmt.Errorf("vem: waiting for %s: %w", what, err)
+		return wrapf(err, "waiting for %s", what)
 	}
 	if w.wctx.Err() != nil {
 		return &WaitTimeoutError{What: what, Timeout: w.opts.Timeout, LastErr: w.lastErr}
@@ -131,7 +132,9 @@ func (w *waiter) failed(what string, err error) error {
 		return err
 	}
 	w.lastErr = err
-	w.c.log.DebugContext(w.ctx, "vem: poll failed, trying again", "what", what, "error", err.Error())
+	if w.c.log.Enabled(w.ctx, slog.LevelDebug) {
+		w.c.log.DebugContext(w.ctx, "vem: poll failed, trying again", "what", what, "error", err.Error())
+	}
 	return nil
 }
 
@@ -324,7 +327,7 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 			}
 		}
 		if task.State.Ended() && task.Result != nil && !task.Result.Success {
-			return nil, fmt.Errorf("vem: %s job %s: %s: %w", action, guid, task.Result.Message, ErrJobActionFailed)
+			return nil, wrapf(ErrJobActionFailed, "%s job %s: %s", action, guid, task.Result.Message)
 		}
 		var err error
 		if l, ok := task.BackupJobSessionLink(); ok {

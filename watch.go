@@ -55,7 +55,7 @@ type InvalidWatchOptionsError struct {
 func (e *InvalidWatchOptionsError) Error() string {
 	s := "vem: watch options: " + e.Option + ": " + e.Problem
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + unprefixed(e.Err)
 	}
 	return s
 }
