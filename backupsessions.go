@@ -37,6 +37,24 @@ type BackupJobSession struct {
 	Links          Links
 }
 
+// Duration returns how long the job session ran: EndTime-CreationTime once
+// it has ended, 0 while it runs (as BackupTaskSession.Duration does). For a
+// running session, DurationAt(time.Now()) is how long it has run so far.
+func (s *BackupJobSession) Duration() time.Duration {
+	if s.EndTime.IsZero() {
+		return 0
+	}
+	return durationAt(s.CreationTime, s.EndTime, s.EndTime)
+}
+
+// DurationAt returns how long the job session has run at now:
+// EndTime-CreationTime once it has ended, now-CreationTime while it runs
+// (never negative), 0 without a CreationTime. Pass a clock of your own to
+// test code that shows running sessions.
+func (s *BackupJobSession) DurationAt(now time.Time) time.Duration {
+	return durationAt(s.CreationTime, s.EndTime, now)
+}
+
 // BackupServerLink returns the link to the backup server that ran the job
 // (Rel Up, Type BackupServerReference).
 func (s *BackupJobSession) BackupServerLink() (Link, bool) {

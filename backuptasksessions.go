@@ -41,12 +41,61 @@ type BackupTaskSession struct {
 }
 
 // Duration returns how long the task ran: EndTime-CreationTime, or 0 while it
-// runs.
+// runs (DurationAt tells how long a running task has run so far).
 func (s *BackupTaskSession) Duration() time.Duration {
 	if s.EndTime.IsZero() || s.CreationTime.IsZero() {
 		return 0
 	}
 	return s.EndTime.Sub(s.CreationTime)
+}
+
+// DurationAt returns how long the task has run at now: EndTime-CreationTime
+// once it has ended, now-CreationTime while it runs (never negative), 0
+// without a CreationTime.
+func (s *BackupTaskSession) DurationAt(now time.Time) time.Duration {
+	return durationAt(s.CreationTime, s.EndTime, now)
+}
+
+// durationAt is the duration of a run from start to end, or to now while
+// end is zero.
+func durationAt(start, end, now time.Time) time.Duration {
+	switch {
+	case start.IsZero():
+		return 0
+	case !end.IsZero():
+		return end.Sub(start)
+	case now.Before(start):
+		return 0
+	}
+	return now.Sub(start)
+}
+
+// JobName returns the name of the job the task belongs to, where EM gives
+// it: EM's BackupTaskSession has no job name element (JobName is only a
+// query-service filter field), but the Name of its link to the job session
+// is "<job name>@<start time>", for example
+// "vCD Job Template@2025-10-11 20:00:04". It returns "" when the task
+// session has no such link, or its Name is not of that form.
+func (s *BackupTaskSession) JobName() string {
+	l, ok := s.BackupJobSessionLink()
+	if !ok {
+		return ""
+	}
+	return jobNameOf(l.Name)
+}
+
+// jobNameOf returns the job name of a job session's name,
+// "<job name>@<yyyy-mm-dd hh:mm:ss>", or "" when name is not of that form.
+// A job name may itself hold "@": the last one separates the time.
+func jobNameOf(name string) string {
+	i := strings.LastIndexByte(name, '@')
+	if i <= 0 {
+		return ""
+	}
+	if _, err := time.Parse(time.DateTime, name[i+1:]); err != nil {
+		return ""
+	}
+	return name[:i]
 }
 
 // BackupServerLink returns the link to the backup server that ran the task
