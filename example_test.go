@@ -17,10 +17,10 @@ func Example() {
 	srv := vemtest.NewServer()
 	defer srv.Close()
 
-	c, err := vem.New(srv.URL,
-		vem.WithHTTPClient(srv.Client()), // trusts the fake server's certificate
-		vem.WithCredentials(srv.Username, srv.Password),
-	)
+	// With a real EM: vem.New("https://em.example.com:9398",
+	// vem.WithCredentials(user, password)), or vem.ReadEnv(nil) and
+	// env.NewClient().
+	c, err := srv.NewClient() // its URL, credentials and certificate
 	if err != nil {
 		log.Fatal(err)
 	}

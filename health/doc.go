@@ -8,7 +8,7 @@
 //		return err
 //	}
 //	for _, vm := range rep.VMs { // worst first
-//		if vm.Status != health.OK {
+//		if vm.Status != health.StatusOK {
 //			fmt.Println(vm.Status, vm.JobName, vm.Name, vm.Why)
 //		}
 //	}

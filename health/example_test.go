@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/health"
 	"github.com/vemkit/vem/vemtest"
 )
@@ -17,7 +16,7 @@ func Example() {
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	srv := vemtest.NewServer(vemtest.WithFleet(vemtest.DefaultFleet(200)), vemtest.WithNow(now))
 	defer srv.Close()
-	c, err := vem.New(srv.URL, vem.WithHTTPClient(srv.Client()), vem.WithCredentials(srv.Username, srv.Password))
+	c, err := srv.NewClient()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -34,7 +33,7 @@ func Example() {
 	}
 	fmt.Printf("%s: %d of %d VMs critical, %d warning\n", rep.Status, rep.Counts.Critical, len(rep.VMs), rep.Counts.Warning)
 	for _, vm := range rep.VMs {
-		if vm.Status != health.OK {
+		if vm.Status != health.StatusOK {
 			fmt.Printf("%-8s %s / %s: %s\n", vm.Status, vm.JobName, vm.Name, vm.Why)
 		}
 	}

@@ -50,7 +50,7 @@ func TestTrackerFollowsEvaluate(t *testing.T) {
 
 	tr, err := health.NewTracker(health.Options{}, 0)
 	require.NoError(t, err)
-	assert.Equal(t, health.Unknown, tr.Report(now).Status, "nothing read yet")
+	assert.Equal(t, health.StatusUnknown, tr.Report(now).Status, "nothing read yet")
 
 	// The first refresh reads the window, as Evaluate does.
 	st, err := tr.Refresh(ctx, c, now)
@@ -149,5 +149,5 @@ func TestTrackerErrors(t *testing.T) {
 	srv.FailNext(10, 500)
 	_, err = tr.Refresh(context.Background(), c, now)
 	require.Error(t, err)
-	assert.Equal(t, health.Unknown, tr.Report(now).Status)
+	assert.Equal(t, health.StatusUnknown, tr.Report(now).Status)
 }
