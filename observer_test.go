@@ -225,3 +225,21 @@ func TestRequestEventString(t *testing.T) {
 	e.Kind = RequestKindCall
 	assert.False(t, e.SessionOpened())
 }
+
+// TestObserverKeepAlive: the keep-alive's read is an event of its own kind.
+func TestObserverKeepAlive(t *testing.T) {
+	em := newFakeEM(t)
+	em.mt.RegisterResponder(http.MethodGet, testBase+"/api/logonSessions/"+logonSessID, func(req *http.Request) (*http.Response, error) {
+		if !em.authorized(req) {
+			return unauthorized(), nil
+		}
+		return mockResp(http.StatusOK, ctXML, readFixture(t, "logonsession.xml")), nil
+	})
+	var log eventLog
+	c := em.client(t, WithObserver(log.observe), WithKeepAlive(time.Minute))
+	require.NoError(t, c.Logon(context.Background()))
+	require.NoError(t, c.auth.keepAlive.ping(context.Background())) // what the keep-alive does when the session is idle
+	evs := log.all()
+	checkEvents(t, evs)
+	assert.Equal(t, []ev{evLogon, {RequestKindKeepAlive, http.MethodGet, "/api/logonSessions/" + logonSessID, 1, http.StatusOK, RequestOutcomeOK, false}}, brief(evs))
+}
