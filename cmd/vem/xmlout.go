@@ -56,7 +56,7 @@ type queryPageXML struct {
 
 // parseQueryPageXML cuts a QueryResult document into its root start tag and
 // its entity elements (QueryResult/Entities/*/<item>). Paging is the SDK's
-// (Client.QueryRaw); this only splices EM's bytes.
+// (Client.QueryRawPages); this only splices EM's bytes.
 func parseQueryPageXML(doc []byte, item string) (*queryPageXML, error) {
 	p := &queryPageXML{}
 	d := xml.NewDecoder(bytes.NewReader(doc))
