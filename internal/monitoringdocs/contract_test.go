@@ -21,28 +21,6 @@ func readDoc(t *testing.T, name string) string {
 	return string(b)
 }
 
-// section returns the text of the markdown section that starts with the
-// heading line, up to the next heading of the same or a higher level.
-func section(t *testing.T, doc, heading string) string {
-	t.Helper()
-	i := strings.Index(doc, "\n"+heading+"\n")
-	require.GreaterOrEqual(t, i, 0, "heading %q", heading)
-	rest := doc[i+1+len(heading)+1:]
-	level := strings.Repeat("#", strings.IndexByte(heading, ' '))
-	for off := 0; ; {
-		j := strings.Index(rest[off:], "\n#")
-		if j < 0 {
-			return rest
-		}
-		line := rest[off+j+1:]
-		hashes := len(line) - len(strings.TrimLeft(line, "#"))
-		if hashes <= len(level) && strings.HasPrefix(line[hashes:], " ") {
-			return rest[:off+j]
-		}
-		off += j + 1
-	}
-}
-
 // metricsContract reads the metric tables of docs/monitoring.md: every
 // metric name with its labels.
 func metricsContract(t *testing.T) map[string][]string {
