@@ -133,4 +133,3 @@ func appendAttr(b *strings.Builder, group string, attr slog.Attr) {
 	}
 	b.WriteString(" " + group + attr.Key + "=" + v)
 }
-

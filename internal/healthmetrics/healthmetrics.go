@@ -1,7 +1,17 @@
-package main
+// Package healthmetrics defines the backup health metrics of "vem health
+// -o prometheus" and "vem exporter", and turns a health.Report into them.
+// Their names and labels are a promise to dashboards and alerting rules
+// (docs/monitoring.md): metrics are added, never renamed.
+package healthmetrics
 
 import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/health"
 )
@@ -49,7 +59,8 @@ var (
 	descStatus = prometheus.NewDesc("vem_health_status",
 		"Worst backup health of all VMs in scope: 0 ok, 1 warning, 2 critical, 3 unknown (3 also when none is in scope).", nil, nil)
 
-	healthDescs = append([]*prometheus.Desc{
+	// Descs are the descriptions of every health metric.
+	Descs = append([]*prometheus.Desc{
 		descVMStatus, descVMLastSuccess, descVMLastRun, descVMLastResult, descVMAttempts, descVMRecovered,
 		descVMRunning, descVMLastRunBytes, descVMLastRunDuration,
 		descJobStatus, descJobLastRun, descJobLastRunDuration, descJobRunning,
@@ -70,16 +81,16 @@ func resultValue(r vem.Result) float64 {
 	return 3
 }
 
-// healthMetrics turns a report into constant metrics: gauges per (job, VM)
+// Metrics turns a report into constant metrics: gauges per (job, VM)
 // and per job, and the time and status of the evaluation. Two verdicts with
 // the same labels (two VMs of one name in one job) give one series, the
 // worse one; so do two jobs of one name on one backup server.
-func healthMetrics(rep *health.Report) []prometheus.Metric {
+func Metrics(rep *health.Report) []prometheus.Metric {
 	out := make([]prometheus.Metric, 0, 9*len(rep.VMs)+8*len(rep.Jobs)+2)
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
 	}
-	gauge(descEvaluated, unixSeconds(rep.Now))
+	gauge(descEvaluated, UnixSeconds(rep.Now))
 	gauge(descStatus, float64(rep.Status))
 
 	seen := make(map[[3]string]bool, len(rep.VMs))
@@ -95,14 +106,14 @@ func healthMetrics(rep *health.Report) []prometheus.Metric {
 		gauge(descVMRecovered, boolFloat(vm.RecoveredByRetry), l[:]...)
 		gauge(descVMRunning, boolFloat(vm.Running), l[:]...)
 		if !vm.LastSuccess.IsZero() {
-			gauge(descVMLastSuccess, unixSeconds(vm.LastSuccess), l[:]...)
+			gauge(descVMLastSuccess, UnixSeconds(vm.LastSuccess), l[:]...)
 		}
 		if vm.LastResult != "" {
 			gauge(descVMLastResult, resultValue(vm.LastResult), l[:]...)
 		}
 		if s := vm.LastSession; s != nil {
 			if !s.CreationTime.IsZero() {
-				gauge(descVMLastRun, unixSeconds(s.CreationTime), l[:]...)
+				gauge(descVMLastRun, UnixSeconds(s.CreationTime), l[:]...)
 			}
 			gauge(descVMLastRunBytes, float64(s.TotalSize), l[:]...)
 			if !s.EndTime.IsZero() {
@@ -125,7 +136,7 @@ func healthMetrics(rep *health.Report) []prometheus.Metric {
 		}
 		gauge(descJobRunning, boolFloat(job.Running), l[:]...)
 		if !job.LastRun.IsZero() {
-			gauge(descJobLastRun, unixSeconds(job.LastRun), l[:]...)
+			gauge(descJobLastRun, UnixSeconds(job.LastRun), l[:]...)
 			if !job.LastRunEnd.IsZero() {
 				gauge(descJobLastRunDuration, job.LastRunDuration.Seconds(), l[:]...)
 			}
@@ -134,22 +145,64 @@ func healthMetrics(rep *health.Report) []prometheus.Metric {
 	return out
 }
 
-// metricsCollector serves fixed metrics: the health metrics of one report.
-type metricsCollector struct {
-	descs   []*prometheus.Desc
-	metrics []prometheus.Metric
+// Collector serves fixed metrics: the health metrics of one report.
+type Collector struct {
+	Descs   []*prometheus.Desc
+	Metrics []prometheus.Metric
 }
 
 // Describe sends the descriptions of every metric the collector may serve.
-func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.Descs {
 		ch <- d
 	}
 }
 
 // Collect sends the metrics.
-func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range c.metrics {
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.Metrics {
 		ch <- m
 	}
+}
+
+// Labels of the Prometheus metrics: stable names only, never a UID, a
+// session name or a time.
+var (
+	vmLabels  = []string{"backup_server", "job", "vm"}
+	jobLabels = []string{"backup_server", "job"}
+)
+
+// WriteText writes the report in the Prometheus text exposition format,
+// for node_exporter's textfile collector: the metrics of Metrics, which vem
+// exporter serves as well.
+func WriteText(w io.Writer, rep *health.Report) error {
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(&Collector{Descs: Descs, Metrics: Metrics(rep)}); err != nil {
+		return fmt.Errorf("prometheus output: %w", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("prometheus output: %w", err)
+	}
+	var b strings.Builder
+	for _, mf := range families {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			return fmt.Errorf("prometheus output: %w", err)
+		}
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// validUTF8 makes a label value valid UTF-8, as Prometheus requires.
+func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// UnixSeconds is t as Unix time in seconds, to the millisecond.
+func UnixSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

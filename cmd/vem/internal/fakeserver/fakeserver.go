@@ -1,4 +1,6 @@
-package main
+// Package fakeserver is "vem fake-server": vemtest, the SDK's fake
+// Enterprise Manager, in the foreground, for scripts' own tests.
+package fakeserver
 
 import (
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vemkit/vem/cmd/vem/internal/cmdutil"
 	"github.com/vemkit/vem/vemtest"
 )
 
@@ -17,8 +20,11 @@ import (
 // otherwise: EM's own port, on loopback only.
 const defaultFakeAddr = "127.0.0.1:9398"
 
-// fakeServerOptions is what "vem fake-server" was asked to run.
-type fakeServerOptions struct {
+// Options is what "vem fake-server" was asked to run.
+type Options struct {
+	f   *cmdutil.Factory
+	cmd *cobra.Command
+
 	Addr          string
 	Dataset       int
 	Fleet         int    // VMs of a generated fleet; 0: none
@@ -32,8 +38,10 @@ type fakeServerOptions struct {
 	CollectionLag time.Duration
 }
 
-func (a *app) newFakeServerCmd() *cobra.Command {
-	var o fakeServerOptions
+// NewCmdFakeServer builds "vem fake-server". runF, when not nil, replaces
+// the run function.
+func NewCmdFakeServer(f *cmdutil.Factory, runF func(*Options, []vemtest.Option) error) *cobra.Command {
+	o := &Options{f: f}
 	cmd := &cobra.Command{
 		Use:   "fake-server",
 		Short: "Run a fake Enterprise Manager for scripts' own tests",
@@ -72,43 +80,52 @@ as EM's collection from backup servers does.`,
   done
   . "$env_file"
   vem task-session get 88322206-a645-4aa3-9228-028ce51e7c0f -o json | jq .
-  kill "$server"; rm -f "$env_file"`,
-		Args:              exactArgs(),
+  kill "$server"; wait "$server"; rm -f "$env_file"`,
+		Args:              cmdutil.ExactArgs(),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.cmd = cmd
 			opts, err := o.serverOptions(cmd)
 			if err != nil {
 				return err
 			}
-			return a.runFakeServer(cmd, &o, opts)
+			if runF != nil {
+				return runF(o, opts)
+			}
+			return o.Run(opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.Addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
-	f.IntVar(&o.Dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
-	f.IntVar(&o.Fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
-	f.StringVar(&o.ForbiddenUser, "forbidden-user", "", "user:password of an account that logs on but lacks an EM role (403)")
-	f.DurationVar(&o.IdleTimeout, "idle-timeout", vemtest.DefaultIdleTimeout, "idle time after which a session ends (0: never)")
-	f.DurationVar(&o.Latency, "latency", 0, "delay added to every request")
-	f.Float64Var(&o.FailRate, "fail-rate", 0, "share of resource requests that fail with --fail-status (0 to 1)")
-	f.IntVar(&o.FailStatus, "fail-status", 503, "HTTP status of the failures of --fail-rate")
-	f.StringVar(&o.JSONStyle, "json-style", "em12", "key casing of JSON answers: em12 (PascalCase) or em13 (camelCase)")
-	f.DurationVar(&o.RunTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
-	f.DurationVar(&o.CollectionLag, "collection-lag", 0, "how long after they end the sessions of started jobs reach the query service")
-	_ = cmd.RegisterFlagCompletionFunc("json-style", fixedCompletion("em12", "em13"))
+	fl := cmd.Flags()
+	fl.StringVar(&o.Addr, "addr", defaultFakeAddr, "listen address (host:port; port 0 picks a free one)")
+	fl.IntVar(&o.Dataset, "dataset", vemtest.DefaultDatasetSize, "number of generated task sessions besides the seed one")
+	fl.IntVar(&o.Fleet, "fleet", 0, "serve a generated estate of this many VMs backed up daily (0: none)")
+	fl.StringVar(&o.ForbiddenUser, "forbidden-user", "", "user:password of an account that logs on but lacks an EM role (403)")
+	fl.DurationVar(&o.IdleTimeout, "idle-timeout", vemtest.DefaultIdleTimeout, "idle time after which a session ends (0: never)")
+	fl.DurationVar(&o.Latency, "latency", 0, "delay added to every request")
+	fl.Float64Var(&o.FailRate, "fail-rate", 0, "share of resource requests that fail with --fail-status (0 to 1)")
+	fl.IntVar(&o.FailStatus, "fail-status", 503, "HTTP status of the failures of --fail-rate")
+	fl.StringVar(&o.JSONStyle, "json-style", "em12", "key casing of JSON answers: em12 (PascalCase) or em13 (camelCase)")
+	fl.DurationVar(&o.RunTime, "run-time", vemtest.DefaultRunTime, "how long a started job runs")
+	fl.DurationVar(&o.CollectionLag, "collection-lag", 0, "how long after they end the sessions of started jobs reach the query service")
+	_ = cmd.RegisterFlagCompletionFunc("json-style", cmdutil.FixedCompletion("em12", "em13"))
+	cmdutil.NoFileCompletions(cmd, "addr", "dataset", "fleet", "forbidden-user", "idle-timeout", "latency", "fail-rate", "fail-status", "run-time", "collection-lag")
+	cmdutil.NotApplicable(cmd, connectionFlags...)
 	return cmd
 }
 
+// connectionFlags are the global flags that do not apply to a fake server.
+var connectionFlags = []string{"url", "username", "password-stdin", "session-id-stdin", "insecure", "ca-file", "timeout", "format", "output", "verbose"}
+
 // serverOptions checks the flags and maps them to vemtest options.
-func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option, error) {
+func (o *Options) serverOptions(cmd *cobra.Command) ([]vemtest.Option, error) {
 	if o.Dataset < 0 {
-		return nil, usagef(cmd, "--dataset must not be negative")
+		return nil, cmdutil.Usagef(cmd, "--dataset must not be negative")
 	}
 	if o.Fleet < 0 {
-		return nil, usagef(cmd, "--fleet must not be negative")
+		return nil, cmdutil.Usagef(cmd, "--fleet must not be negative")
 	}
 	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
-		return nil, usagef(cmd, "--addr: %v", err)
+		return nil, cmdutil.Usagef(cmd, "--addr: %v", err)
 	}
 	var opts []vemtest.Option
 	if o.Fleet > 0 {
@@ -122,7 +139,7 @@ func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option,
 	if o.ForbiddenUser != "" {
 		user, password, ok := strings.Cut(o.ForbiddenUser, ":")
 		if !ok || user == "" || password == "" {
-			return nil, usagef(cmd, "--forbidden-user: want user:password")
+			return nil, cmdutil.Usagef(cmd, "--forbidden-user: want user:password")
 		}
 		opts = append(opts, vemtest.WithForbiddenUser(user, password))
 	}
@@ -132,25 +149,27 @@ func (o *fakeServerOptions) serverOptions(cmd *cobra.Command) ([]vemtest.Option,
 	case "em13":
 		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
 	default:
-		return nil, usagef(cmd, "--json-style: invalid value %q (want em12 or em13)", o.JSONStyle)
+		return nil, cmdutil.Usagef(cmd, "--json-style: invalid value %q (want em12 or em13)", o.JSONStyle)
 	}
 	switch {
 	case o.Latency < 0:
-		return nil, usagef(cmd, "--latency must not be negative")
+		return nil, cmdutil.Usagef(cmd, "--latency must not be negative")
 	case o.FailRate < 0 || o.FailRate > 1:
-		return nil, usagef(cmd, "--fail-rate: %v is not between 0 and 1", o.FailRate)
+		return nil, cmdutil.Usagef(cmd, "--fail-rate: %v is not between 0 and 1", o.FailRate)
 	case o.FailStatus < 400 || o.FailStatus > 599:
-		return nil, usagef(cmd, "--fail-status: %d is not an HTTP error status (400 to 599)", o.FailStatus)
+		return nil, cmdutil.Usagef(cmd, "--fail-status: %d is not an HTTP error status (400 to 599)", o.FailStatus)
 	case cmd.Flags().Changed("fail-status") && o.FailRate == 0:
-		return nil, usagef(cmd, "--fail-status needs --fail-rate")
+		return nil, cmdutil.Usagef(cmd, "--fail-status needs --fail-rate")
 	case o.RunTime < 0 || o.CollectionLag < 0:
-		return nil, usagef(cmd, "--run-time and --collection-lag must not be negative")
+		return nil, cmdutil.Usagef(cmd, "--run-time and --collection-lag must not be negative")
 	}
 	opts = append(opts, vemtest.WithRunTime(o.RunTime), vemtest.WithCollectionLag(o.CollectionLag))
 	return opts, nil
 }
 
-func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vemtest.Option) (err error) {
+// Run serves until the command's context ends (SIGINT, SIGTERM).
+func (o *Options) Run(opts []vemtest.Option) (err error) {
+	io := o.f.IO
 	// vemtest panics when it cannot listen; check first for a clear error.
 	l, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -186,27 +205,27 @@ func (a *app) runFakeServer(cmd *cobra.Command, o *fakeServerOptions, opts []vem
 	serverURL := reachableURL(s.URL, o.Addr)
 	var b strings.Builder
 	for _, kv := range [][2]string{
-		{envURL, serverURL},
-		{envUsername, s.Username},
-		{envPassword, s.Password},
-		{envCAFile, caFile},
+		{cmdutil.EnvURL, serverURL},
+		{cmdutil.EnvUsername, s.Username},
+		{cmdutil.EnvPassword, s.Password},
+		{cmdutil.EnvCAFile, caFile},
 	} {
 		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
-	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
+	if _, err := fmt.Fprint(io.Out, b.String()); err != nil {
 		return err
 	}
-	if err := a.out.Flush(); err != nil {
+	if err := io.Out.Flush(); err != nil {
 		return err
 	}
 	if o.Fleet > 0 {
-		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", o.Fleet, serverURL)
+		fmt.Fprintf(io.ErrOut, "vem: fake Enterprise Manager serving a fleet of %d VMs at %s; stop it with Ctrl-C or SIGTERM\n", o.Fleet, serverURL)
 	} else {
-		fmt.Fprintf(a.stderr, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
+		fmt.Fprintf(io.ErrOut, "vem: fake Enterprise Manager serving %d task sessions at %s; stop it with Ctrl-C or SIGTERM\n", o.Dataset+1, serverURL)
 	}
 
-	<-cmd.Context().Done()
-	fmt.Fprintln(a.stderr, "vem: fake Enterprise Manager stopped")
+	<-o.cmd.Context().Done()
+	fmt.Fprintln(io.ErrOut, "vem: fake Enterprise Manager stopped")
 	return nil
 }
 
