@@ -50,6 +50,9 @@ const (
 	vbrRESTPort      = cmdutil.VBRRESTPort
 	pluginUnknown    = 3
 	followWrapper    = output.FollowWrapper
+	doctorOK         = "ok"
+	doctorWarn       = "warn"
+	doctorFail       = "FAIL"
 )
 
 type (

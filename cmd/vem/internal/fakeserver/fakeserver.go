@@ -202,7 +202,7 @@ func (o *Options) Run(opts []vemtest.Option) (err error) {
 	}
 
 	// One write, so that a script polling the file sees all of it at once.
-	serverURL := reachableURL(s.URL, o.Addr)
+	serverURL := ReachableURL(s.URL, o.Addr)
 	var b strings.Builder
 	for _, kv := range [][2]string{
 		{cmdutil.EnvURL, serverURL},
@@ -229,11 +229,11 @@ func (o *Options) Run(opts []vemtest.Option) (err error) {
 	return nil
 }
 
-// reachableURL replaces an unspecified listen address (0.0.0.0, ::) in u by
+// ReachableURL replaces an unspecified listen address (0.0.0.0, ::) in u by
 // the loopback address of the family asked for in addr (Go may listen on
 // [::] for 0.0.0.0): a client cannot connect to "all interfaces", and the
 // certificate names the loopback addresses.
-func reachableURL(u, addr string) string {
+func ReachableURL(u, addr string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return u

@@ -1,4 +1,4 @@
-package main
+package exporter
 
 import (
 	"context"
@@ -47,13 +47,13 @@ func TestExporterMeasure(t *testing.T) {
 	}
 	n, d := refresh()
 	t.Logf("first refresh: %d requests (logon included), %v", n, d.Round(time.Millisecond))
-	tasks, jobs := e.tracker.Sessions()
+	tasks, jobs := e.cfg.Tracker.Sessions()
 	t.Logf("held: %d task sessions, %d job sessions", tasks, jobs)
-	f.clock.add(5 * time.Minute)
+	f.clock.Add(5 * time.Minute)
 	n, d = refresh()
 	t.Logf("refresh with nothing new: %d requests, %v", n, d.Round(time.Millisecond))
 
-	h, err := e.handler("/metrics")
+	h, err := e.Handler("/metrics")
 	require.NoError(t, err)
 	scrape := func() (time.Duration, int) {
 		start := time.Now()
@@ -75,7 +75,7 @@ func TestExporterMeasure(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		f.clock.add(5 * time.Minute)
+		f.clock.Add(5 * time.Minute)
 		e.refresh(ctx)
 	}()
 	var lat []time.Duration
@@ -92,7 +92,7 @@ func TestExporterMeasure(t *testing.T) {
 
 	// 24 simulated hours: each job runs once a day at its hour, every VM
 	// succeeding; the exporter refreshes every 5 minutes.
-	rep := e.tracker.Report(f.clock.now())
+	rep := e.cfg.Tracker.Report(f.clock.Now())
 	vmsOf := map[vem.UID][]health.VM{}
 	var jobUIDs []vem.UID
 	for _, vm := range rep.VMs {
@@ -113,7 +113,7 @@ func TestExporterMeasure(t *testing.T) {
 			if i%24 != hour {
 				continue
 			}
-			now := f.clock.now()
+			now := f.clock.Now()
 			seq++
 			js := vem.UID(fmt.Sprintf("urn:veeam:BackupJobSession:%08x-0000-4000-8000-000000000000", seq))
 			vms := vmsOf[job]
@@ -131,7 +131,7 @@ func TestExporterMeasure(t *testing.T) {
 			}
 		}
 		for range 12 {
-			f.clock.add(5 * time.Minute)
+			f.clock.Add(5 * time.Minute)
 			n, d := refresh()
 			reqs = append(reqs, n)
 			durs = append(durs, d)
@@ -151,8 +151,8 @@ func TestExporterMeasure(t *testing.T) {
 			vemSeries += len(mf.Metric)
 		}
 	}
-	tasks, jobs = e.tracker.Sessions()
-	rep = e.tracker.Report(f.clock.now())
+	tasks, jobs = e.cfg.Tracker.Sessions()
+	rep = e.cfg.Tracker.Report(f.clock.Now())
 	t.Logf("after 24h: %d (job, VM) verdicts, %d series (%d vem_), held %d task and %d job sessions",
 		len(rep.VMs), series, vemSeries, tasks, jobs)
 

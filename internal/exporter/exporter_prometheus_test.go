@@ -1,10 +1,11 @@
-package main
+package exporter
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -96,8 +97,8 @@ func TestExporterWithPrometheus(t *testing.T) {
 	f := newExporterFixture(t, 500, health.Options{})
 	f.e.refresh(context.Background())
 	require.Equal(t, 1.0, testutil.ToFloat64(f.e.up))
-	rep := f.e.tracker.Report(f.clock.now())
-	h, err := f.e.handler("/metrics")
+	rep := f.e.cfg.Tracker.Report(f.clock.Now())
+	h, err := f.e.Handler("/metrics")
 	require.NoError(t, err)
 	exp := httptest.NewServer(h)
 	defer exp.Close()
@@ -209,4 +210,14 @@ func TestMonitoringRules(t *testing.T) {
 	var dash map[string]any
 	require.NoError(t, json.Unmarshal(b, &dash))
 	assert.Contains(t, string(b), "vem_vm_backup_status")
+}
+
+// freePort returns a loopback address that was free a moment ago.
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
 }
