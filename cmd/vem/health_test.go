@@ -133,7 +133,7 @@ func TestHealthNagiosUnknown(t *testing.T) {
 	assert.Equal(t, exitAuth, code, errOut)
 	code, _, errOut = runHealth(t, f.env, "health", "-o", "xml")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, `invalid value "xml" for health (want table, json, jsonl, nagios or prometheus)`)
+	assert.Contains(t, errOut, `-o xml is not available for health (want table, json, jsonl, nagios or prometheus)`)
 	code, _, _ = runHealth(t, f.env, "task-session", "list", "-o", "nagios")
 	assert.Equal(t, exitUsage, code, "nagios is a format of vem health only")
 }

@@ -70,7 +70,7 @@ func TLSRecordHint(err error) (finding, fix string, ok bool) {
 	switch {
 	case errors.As(err, &record) && bytes.HasPrefix(record.RecordHeader[:], []byte("HTTP/")),
 		err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		finding = "the server speaks plain HTTP on that port, not TLS"
+		finding = "the server on that port speaks plain HTTP, not TLS"
 	case errors.As(err, &record):
 		finding = "the server on that port does not speak TLS"
 	default:

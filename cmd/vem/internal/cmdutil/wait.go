@@ -43,8 +43,10 @@ func (wf *WaitFlags) Add(cmd *cobra.Command) {
 func (wf *WaitFlags) Check(cmd *cobra.Command, f *Factory, waiting bool) (deadline time.Duration, err error) {
 	old := cmd.Flags().Changed("timeout")
 	switch {
-	case wf.Timeout < 0 || wf.oldTimeout < 0:
+	case wf.Timeout < 0:
 		return 0, Usagef(cmd, "--wait-timeout must not be negative")
+	case wf.oldTimeout < 0:
+		return 0, Usagef(cmd, "--timeout must not be negative")
 	case wf.Interval <= 0:
 		return 0, Usagef(cmd, "--interval must be positive, e.g. 5s")
 	case old && cmd.Flags().Changed("wait-timeout"):
