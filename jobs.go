@@ -79,15 +79,15 @@ func (j *Job) AlternateLink() (Link, bool) {
 	return j.Links.Find(RelAlternate, "")
 }
 
-// JobSessionsLink returns the link to the list of the job's sessions (Rel
+// BackupJobSessionsLink returns the link to the list of the job's sessions (Rel
 // Down, Type BackupJobSessionReferenceList).
-func (j *Job) JobSessionsLink() (Link, bool) {
+func (j *Job) BackupJobSessionsLink() (Link, bool) {
 	return j.Links.Find(RelDown, TypeBackupJobSessionReferenceList)
 }
 
-// IncludesLink returns the link to the objects the job processes (Rel Down,
+// JobIncludesLink returns the link to the objects the job processes (Rel Down,
 // path /api/jobs/{ID}/includes); see Client.ListJobIncludes.
-func (j *Job) IncludesLink() (Link, bool) {
+func (j *Job) JobIncludesLink() (Link, bool) {
 	for _, l := range j.Links {
 		if l.Rel == RelDown && strings.HasSuffix(linkPath(l.Href), "/includes") {
 			return l, true
@@ -112,10 +112,10 @@ func (c *Client) QueryJobs(ctx context.Context, q Query) iter.Seq2[*Job, error] 
 	return jobs.queryAll(ctx, c, q)
 }
 
-// ListJobSessions lists the sessions of one job as references:
+// ListJobBackupSessions lists the sessions of one job as references:
 // GET /api/jobs/{ID}/backupSessions. To read them as entities, filtered
-// and paged, query: QueryBackupJobSessions with Eq(JobSessionFieldJobUID, uid).
-func (c *Client) ListJobSessions(ctx context.Context, jobID string) ([]EntityRef, error) {
+// and paged, query: QueryBackupJobSessions with Eq(BackupJobSessionFieldJobUID, uid).
+func (c *Client) ListJobBackupSessions(ctx context.Context, jobID string) ([]EntityRef, error) {
 	return jobs.refs(ctx, c, jobID, "backupSessions", "job sessions")
 }
 

@@ -544,20 +544,34 @@ type RawPage struct {
 	Body        []byte // a UTF-8 byte-order mark removed
 }
 
-// QueryRaw runs a query for objects of type typ, in format "Entities" (or
-// "" for references), and yields each page's body untouched, in order, with
-// the pager of the typed queries (Query.Concurrency, relogon, a stop when
-// the caller stops). The first page is always yielded, even when it holds
-// nothing; later pages only when they hold objects. f chooses the Accept
-// type; "" means the client's format. It serves tools that pass EM's own
+// Representation is which representation of each object a query page
+// holds: EM's "format" query parameter. It is not the wire format (Format).
+type Representation string
+
+// Representations of query results.
+const (
+	// RepresentationReferences: references (EM's default; no format
+	// parameter is sent).
+	RepresentationReferences Representation = ""
+	// RepresentationEntities: entities, with all their fields.
+	RepresentationEntities Representation = "Entities"
+)
+
+// QueryRawPages runs a query for objects of type typ in representation rep
+// and yields each page's body untouched, in order, with the pager of the
+// typed queries (Query.Concurrency, relogon, a stop when the caller stops).
+// The first page is always yielded, even when it holds nothing; later pages
+// only when they hold objects. f chooses the wire format (the Accept type);
+// "" means the client's format. It serves tools that pass EM's own
 // documents on.
-func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Format) iter.Seq2[*RawPage, error] {
+func (c *Client) QueryRawPages(ctx context.Context, typ string, rep Representation, q Query, f Format) iter.Seq2[*RawPage, error] {
+	format := string(rep)
 	if _, err := q.Encode(typ, format, 1); err != nil {
 		return func(yield func(*RawPage, error) bool) { yield(nil, err) }
 	}
 	if f != "" && f != FormatXML && f != FormatJSON {
 		return func(yield func(*RawPage, error) bool) {
-			yield(nil, errors.New("vem: QueryRaw: unknown format "+string(f)))
+			yield(nil, errors.New("vem: QueryRawPages: unknown format "+string(f)))
 		}
 	}
 	fetch := func(ctx context.Context, n int) (*page[*RawPage], error) {

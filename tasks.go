@@ -26,12 +26,14 @@ const (
 	TaskStateFinished TaskState = "Finished"
 )
 
-// Finished reports whether the task is Finished.
-func (s TaskState) Finished() bool { return s == TaskStateFinished }
+// Ended reports whether the task's operation has ended on the backup
+// server (OperationFinished or Finished), so that its Result is known. It
+// means what State.Ended means for sessions.
+func (s TaskState) Ended() bool { return s == TaskStateOperationFinished || s == TaskStateFinished }
 
-// Done reports whether the task's operation has ended on the backup server
-// (OperationFinished or Finished), so that its Result is known.
-func (s TaskState) Done() bool { return s == TaskStateOperationFinished || s == TaskStateFinished }
+// Collected reports whether the task is in EM's state Finished: the
+// operation has ended and EM's database holds its data.
+func (s TaskState) Collected() bool { return s == TaskStateFinished }
 
 // TaskResult is the outcome of a task's operation.
 type TaskResult struct {
@@ -55,11 +57,11 @@ type Task struct {
 }
 
 // Succeeded reports whether the task's operation has ended and succeeded.
-func (t *Task) Succeeded() bool { return t.State.Done() && t.Result != nil && t.Result.Success }
+func (t *Task) Succeeded() bool { return t.State.Ended() && t.Result != nil && t.Result.Success }
 
-// JobSessionLink returns a link to a job session the task names, when EM
+// BackupJobSessionLink returns a link to a job session the task names, when EM
 // sends one (EM's documented tasks do not).
-func (t *Task) JobSessionLink() (Link, bool) {
+func (t *Task) BackupJobSessionLink() (Link, bool) {
 	for _, l := range t.Links {
 		id := l.ID()
 		if id == "" {

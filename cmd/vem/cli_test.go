@@ -254,7 +254,7 @@ func TestTaskSessionGetJSON(t *testing.T) {
 			t.Errorf("vem %v differs:\n%s\nwant\n%s", args, r2.stdout, r.stdout)
 		}
 	}
-	f13 := newFake(t, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	f13 := newFake(t, vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase))
 	if r2 := mustRun(t, 0, f13.env, "task-session", "get", seedID, "--format", "json"); !strings.Contains(r2.stdout, `"totalSize": 12884901888`) {
 		t.Errorf("EM 13 JSON: %s", r2)
 	}
@@ -422,7 +422,7 @@ func wellFormed(t *testing.T, s string) {
 func TestTaskSessionList(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithDataset(60))
-	total := f.TaskSessionCount()
+	total := f.BackupTaskSessionCount()
 
 	r := mustRun(t, 0, f.env, "task-session", "list", "-o", "json")
 	all := decodeJSON[[]taskJSON](t, r.stdout)
@@ -500,7 +500,7 @@ func TestTaskSessionList(t *testing.T) {
 func TestTaskSessionListPaging(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithDataset(60))
-	total := f.TaskSessionCount()
+	total := f.BackupTaskSessionCount()
 	r := mustRun(t, 0, f.env, "task-session", "list", "--page-size", "7", "-o", "jsonl")
 	seen := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
