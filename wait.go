@@ -318,7 +318,9 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 			case errors.Is(err, ErrNotFound):
 				// Another logon session (the first one expired): the task
 				// is out of sight; the query finds the session.
-				c.log.DebugContext(ctx, "vem: task not visible any more, looking for the job session", "task", task.ID)
+				if c.log.Enabled(ctx, slog.LevelDebug) {
+					c.log.DebugContext(ctx, "vem: task not visible any more, looking for the job session", "task", task.ID)
+				}
 				taskOpen = false
 			default:
 				if err := w.failed(what, err); err != nil {
