@@ -28,7 +28,7 @@ var entityPageFix = map[string]string{
 // their registry entries.
 var handwritten = map[string]bool{
 	"BackupTaskSession": true, "BackupJobSession": true, "VmRestorePoint": true,
-	"Job": true, "BackupServer": true, "Task": true, "ObjectInJob": true,
+	"Job": true, "BackupServer": true, "Task": true,
 }
 
 // columns are the table columns per type, by wire name, beyond Name.
@@ -55,6 +55,11 @@ func applyFixes(s *emspec.Spec) {
 			r.Container, r.Collection, r.Element, r.NoUID = "Resources", "NASObjects", "NASObject", true
 		case "ObjectInJob", "ObjectInAgentBackupJob":
 			r.NoUID = true
+			if r.Type == "ObjectInJob" {
+				// EM 9.5 sends Order (RestAPI.xsd ObjectInJobType); 13.1's
+				// documented example does not. Kept for both.
+				r.Fields = append(r.Fields, &emspec.Field{Wire: "Order", Type: "int", Doc: "Position of the object in the job (EM 9.5; newer EM leaves it out)."})
+			}
 		case "CdpReplicaSession":
 			// Real EM writes each entity as <CdpPolicySession Type="CdpReplicaSession">.
 			r.Element = "CdpPolicySession"
@@ -81,7 +86,7 @@ func applyFixes(s *emspec.Spec) {
 
 // name sets the Go names of fields and enums.
 func name(r *emspec.Resource) {
-	seen := map[string]bool{"UID": true, "Name": true, "Href": true, "Links": true, "Type": true}
+	seen := map[string]bool{"UID": true, "Href": true, "Links": true, "Type": true}
 	for _, f := range append(append([]*emspec.Field{}, r.Attrs...), r.Fields...) {
 		g := GoName(f.Wire)
 		if g == "Type" || g == "Links" || g == "Href" {

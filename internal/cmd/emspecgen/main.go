@@ -224,6 +224,16 @@ func enumValues(desc string) []string {
 	return out
 }
 
+// withNone puts None ahead of the results Success, Warning, Failed: EM's
+// order (a session still running has Result None), which filters compare
+// by.
+func withNone(v []string) []string {
+	if slices.Equal(v, []string{"Success", "Warning", "Failed"}) {
+		return append([]string{"None"}, v...)
+	}
+	return v
+}
+
 // fieldType maps a Parameters table's Type to the spec's.
 func fieldType(t string) string {
 	switch strings.ReplaceAll(t, " ", "") {
@@ -328,7 +338,7 @@ func extractResource(docs, queryPage, typ string, samples []*sample) (*emspec.Re
 		}
 		if f.Kind == "string" {
 			if v := enumValues(row[2]); len(v) > 0 {
-				f.Kind, f.Values = "enum", v
+				f.Kind, f.Values = "enum", withNone(v)
 			}
 		}
 		r.QueryFields = append(r.QueryFields, f)
@@ -405,7 +415,7 @@ func extractResource(docs, queryPage, typ string, samples []*sample) (*emspec.Re
 		}
 		if f.Type == "string" {
 			if v := enumValues(row[2]); len(v) > 0 {
-				f.Type, f.Values = "enum", v
+				f.Type, f.Values = "enum", withNone(v)
 			}
 		}
 		r.Fields = append(r.Fields, f)
@@ -461,16 +471,29 @@ func extractResource(docs, queryPage, typ string, samples []*sample) (*emspec.Re
 // uidKind guesses the kind a UID filter field names from its name:
 // "BackupServerUid" -> BackupServer, "UID" -> the type itself.
 func uidKind(field, typ string) string {
-	if strings.EqualFold(field, "UID") {
+	if strings.EqualFold(field, "UID") || strings.EqualFold(field, "Id") {
 		return typ
 	}
-	k := strings.TrimSuffix(strings.TrimSuffix(field, "Uid"), "UID")
-	k = strings.TrimSuffix(k, "Id")
+	k := field
+	for _, suf := range []string{"uid", "id"} {
+		if strings.HasSuffix(strings.ToLower(k), suf) {
+			k = k[:len(k)-len(suf)]
+			break
+		}
+	}
 	switch k {
 	case "JobSession":
 		return "BackupJobSession"
 	case "Server", "Host":
 		return "ManagedServer"
+	case "Policy":
+		return "CdpPolicy"
+	case "PolicySession":
+		return "CdpReplicaSession"
+	case "ProtectionGroup":
+		return "AgentProtectionGroup"
+	case "Tenant":
+		return "CloudTenant"
 	}
 	return k
 }
