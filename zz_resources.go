@@ -4471,13 +4471,13 @@ type VLANConfiguration struct {
 	// Platform of the virtualization host on which the virtual switch is configured.
 	PlatformType VLANConfigurationPlatformType
 	// The first VLAN ID in the range of VLANs that are used for providing networks with internet access to tenant VM replicas. Wire name VlanIdsWithInternetLeftBound.
-	VLANIdsWithInternetLeftBound int
+	VLANIDsWithInternetLeftBound int
 	// The last VLAN ID in the range of VLANs that are used for providing networks with internet access to tenant VM replicas. Wire name VlanIdsWithInternetRightBound.
-	VLANIdsWithInternetRightBound int
+	VLANIDsWithInternetRightBound int
 	// The first VLAN ID in the range of VLANs that are used for providing networks without internet access to tenant VM replicas. Wire name VlanIdsWithoutInternetLeftBound.
-	VLANIdsWithoutInternetLeftBound int
+	VLANIDsWithoutInternetLeftBound int
 	// The last VLAN ID in the range of VLANs that are used for providing networks without internet access to tenant VM replicas. Wire name VlanIdsWithoutInternetRightBound.
-	VLANIdsWithoutInternetRightBound int
+	VLANIDsWithoutInternetRightBound int
 	// Name of the virtual switch, for example: Intel(R) I350 Gigabit Network Connection - Virtual Switch.
 	SwitchName string
 	// ID of the virtual switch in the virtualization infrastructure, for example: 4670EE6D-66BE-4A1C-A58E-6389CA99BD3E. Wire name SwitchId.
@@ -4495,10 +4495,10 @@ type vlanConfigurationWire struct {
 	entityHeader
 	HostRef                          string `xml:"HostRef" json:"HostRef"`
 	PlatformType                     string `xml:"PlatformType" json:"PlatformType"`
-	VLANIdsWithInternetLeftBound     int    `xml:"VlanIdsWithInternetLeftBound" json:"VlanIdsWithInternetLeftBound"`
-	VLANIdsWithInternetRightBound    int    `xml:"VlanIdsWithInternetRightBound" json:"VlanIdsWithInternetRightBound"`
-	VLANIdsWithoutInternetLeftBound  int    `xml:"VlanIdsWithoutInternetLeftBound" json:"VlanIdsWithoutInternetLeftBound"`
-	VLANIdsWithoutInternetRightBound int    `xml:"VlanIdsWithoutInternetRightBound" json:"VlanIdsWithoutInternetRightBound"`
+	VLANIDsWithInternetLeftBound     int    `xml:"VlanIdsWithInternetLeftBound" json:"VlanIdsWithInternetLeftBound"`
+	VLANIDsWithInternetRightBound    int    `xml:"VlanIdsWithInternetRightBound" json:"VlanIdsWithInternetRightBound"`
+	VLANIDsWithoutInternetLeftBound  int    `xml:"VlanIdsWithoutInternetLeftBound" json:"VlanIdsWithoutInternetLeftBound"`
+	VLANIDsWithoutInternetRightBound int    `xml:"VlanIdsWithoutInternetRightBound" json:"VlanIdsWithoutInternetRightBound"`
 	SwitchName                       string `xml:"SwitchName" json:"SwitchName"`
 	SwitchID                         string `xml:"SwitchId" json:"SwitchId"`
 	ClusterName                      string `xml:"ClusterName" json:"ClusterName"`
@@ -4511,10 +4511,10 @@ func (w *vlanConfigurationWire) toPublic() (*VLANConfiguration, error) {
 	x := &VLANConfiguration{UID: UID(w.UID), Name: w.Name, Href: w.Href, Links: w.Links,
 		HostRef:                          w.HostRef,
 		PlatformType:                     VLANConfigurationPlatformType(w.PlatformType),
-		VLANIdsWithInternetLeftBound:     w.VLANIdsWithInternetLeftBound,
-		VLANIdsWithInternetRightBound:    w.VLANIdsWithInternetRightBound,
-		VLANIdsWithoutInternetLeftBound:  w.VLANIdsWithoutInternetLeftBound,
-		VLANIdsWithoutInternetRightBound: w.VLANIdsWithoutInternetRightBound,
+		VLANIDsWithInternetLeftBound:     w.VLANIDsWithInternetLeftBound,
+		VLANIDsWithInternetRightBound:    w.VLANIDsWithInternetRightBound,
+		VLANIDsWithoutInternetLeftBound:  w.VLANIDsWithoutInternetLeftBound,
+		VLANIDsWithoutInternetRightBound: w.VLANIDsWithoutInternetRightBound,
 		SwitchName:                       w.SwitchName,
 		SwitchID:                         w.SwitchID,
 		ClusterName:                      w.ClusterName,
@@ -5313,7 +5313,7 @@ var resourceTypes = []*ResourceType{
 	},
 	{Name: "VlanConfiguration", GoName: "VLANConfiguration", Plural: "VLANConfigurations", Path: "/cloud/vlans", ItemPath: "/cloud/vlans/{ID}",
 		Fields:  []Field{"UID", "SwitchName", "SwitchType", "SwitchId", "ClusterName", "ClusterRef", "BackupServerUid", "BackupServerName"},
-		Columns: []string{"HostRef", "PlatformType", "VLANIdsWithInternetLeftBound", "VLANIdsWithInternetRightBound"},
+		Columns: []string{"HostRef", "PlatformType", "VLANIDsWithInternetLeftBound", "VLANIDsWithInternetRightBound"},
 		Query: func(ctx context.Context, c *Client, q Query) iter.Seq2[any, error] {
 			return anySeq(c.QueryVLANConfigurations(ctx, q))
 		},

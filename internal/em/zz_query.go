@@ -50,7 +50,7 @@ const (
 
 // AgentBackupJobQuery is the query type AgentBackupJob.
 func AgentBackupJobQuery() QueryType {
-	return QueryType{Name: "AgentBackupJob", Collection: "AgentBackupJobs", Fields: []Field{
+	return QueryType{Name: "AgentBackupJob", Collection: "AgentBackupJob", Fields: []Field{
 		{Name: "UID", Kind: UIDField, UIDKind: "AgentBackupJob"},
 		{Name: "Name", Kind: String},
 		{Name: "Description", Kind: String},
@@ -262,7 +262,7 @@ func CloudHardwarePlanQuery() QueryType {
 
 // CloudPublicIPAddressQuery is the query type CloudPublicIpAddress.
 func CloudPublicIPAddressQuery() QueryType {
-	return QueryType{Name: "CloudPublicIpAddress", Collection: "CloudPublicIpAddresses", Fields: []Field{
+	return QueryType{Name: "CloudPublicIpAddress", Collection: "CloudPublicIps", Fields: []Field{
 		{Name: "UID", Kind: UIDField, UIDKind: "CloudPublicIpAddress"},
 		{Name: "Name", Kind: String},
 		{Name: "IpAddress", Kind: String},
@@ -564,7 +564,7 @@ func TaskQuery() QueryType {
 
 // VAppReplicaPointQuery is the query type vAppReplicaPoint.
 func VAppReplicaPointQuery() QueryType {
-	return QueryType{Name: "vAppReplicaPoint", Collection: "vAppReplicaPoints", Fields: []Field{
+	return QueryType{Name: "vAppReplicaPoint", Collection: "VAppReplicaPoints", Fields: []Field{
 		{Name: "UID", Kind: UIDField, UIDKind: "vAppReplicaPoint"},
 		{Name: "Name", Kind: String},
 		{Name: "vAppDisplayName", Kind: String},
@@ -581,7 +581,7 @@ func VAppReplicaPointQuery() QueryType {
 
 // VAppRestorePointQuery is the query type vAppRestorePoint.
 func VAppRestorePointQuery() QueryType {
-	return QueryType{Name: "vAppRestorePoint", Collection: "vAppRestorePoints", Fields: []Field{
+	return QueryType{Name: "vAppRestorePoint", Collection: "VAppRestorePoints", Fields: []Field{
 		{Name: "UID", Kind: UIDField, UIDKind: "vAppRestorePoint"},
 		{Name: "Name", Kind: String},
 		{Name: "CreationTime", Kind: Time},
@@ -643,7 +643,7 @@ func VMReplicaPointQuery() QueryType {
 
 // VSphereSelfServiceConfigQuery is the query type VsphereSelfServiceConfig.
 func VSphereSelfServiceConfigQuery() QueryType {
-	return QueryType{Name: "VsphereSelfServiceConfig", Collection: "VsphereSelfServiceConfigs", Fields: []Field{
+	return QueryType{Name: "VsphereSelfServiceConfig", Collection: "VSphereSelfServiceConfigs", Fields: []Field{
 		{Name: "UID", Kind: UIDField, UIDKind: "VsphereSelfServiceConfig"},
 		{Name: "Name", Kind: String},
 		{Name: "BackupServerUid", Kind: UIDField, UIDKind: "BackupServer"},

@@ -116,7 +116,7 @@ func name(r *emspec.Resource) {
 // initialisms are written in one case in Go names (staticcheck ST1003 and
 // staticcheck.conf).
 var initialisms = map[string]string{
-	"Id": "ID", "Uid": "UID", "Vm": "VM", "Vms": "VMs", "Ip": "IP", "Ips": "IPs", "Url": "URL", "Cpu": "CPU",
+	"Id": "ID", "Ids": "IDs", "Uid": "UID", "Vm": "VM", "Vms": "VMs", "Ip": "IP", "Ips": "IPs", "Url": "URL", "Cpu": "CPU",
 	"Dns": "DNS", "Cdp": "CDP", "Vlan": "VLAN", "Wan": "WAN", "Nas": "NAS", "Utc": "UTC", "Http": "HTTP",
 	"Https": "HTTPS", "Os": "OS", "Mb": "MB", "Gb": "GB", "Tcp": "TCP", "Ssh": "SSH", "Xml": "XML",
 	"Json": "JSON", "Api": "API", "Sql": "SQL", "Vbr": "VBR", "Guid": "GUID", "Uuid": "UUID", "Em": "EM",

@@ -315,6 +315,9 @@ func extract(ref string) (*emspec.Spec, error) {
 		r.GoName, r.GoPlural = qt.goName, qt.goPlural
 		s.Resources = append(s.Resources, r)
 	}
+	if err := collectionsFromCapture(filepath.Join(ref, "samples", "query-backuptasksession-v12.json"), s); err != nil {
+		return nil, err
+	}
 	applyFixes(s)
 	for _, r := range s.Resources {
 		name(r)
@@ -739,4 +742,29 @@ func loadSamples(dir string) ([]*sample, error) {
 		}
 	}
 	return out, nil
+}
+
+// collectionsFromCapture spells each query type's collection as a real EM
+// 12 QueryResult does: its JSON Entities object names every collection
+// ("CloudPublicIps", "AgentBackupJob", "VSphereSelfServiceConfigs").
+func collectionsFromCapture(file string, s *emspec.Spec) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var doc struct {
+		Entities map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	alias := map[string]string{"CloudPublicIpAddress": "CloudPublicIps", "AgentBackupJob": "AgentBackupJob"}
+	for _, r := range s.Resources {
+		for k := range doc.Entities {
+			if strings.EqualFold(k, r.Collection) || alias[r.Type] == k {
+				r.Collection = k
+			}
+		}
+	}
+	return nil
 }

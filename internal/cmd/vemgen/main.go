@@ -54,6 +54,11 @@ func Generate(s *emspec.Spec) (map[string][]byte, error) {
 	}
 	out["internal/em/zz_query.go"] = b
 	out["docs/coverage.md"] = g.coverage()
+	b, err = g.signatures()
+	if err != nil {
+		return nil, fmt.Errorf("zz_signatures_test.go: %w", err)
+	}
+	out["zz_signatures_test.go"] = b
 	return out, nil
 }
 
@@ -623,5 +628,22 @@ func (g *gen) emQuery() ([]byte, error) {
 		fmt.Fprintf(&b, "\t\t%s,\n", n)
 	}
 	fmt.Fprintf(&b, "\t}\n}\n")
+	return format.Source(b.Bytes())
+}
+
+// signatures renders a test that fails to compile when a query method
+// loses the signature issue 17 fixed.
+func (g *gen) signatures() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("package vem_test\n\nimport (\n\t\"context\"\n\t\"iter\"\n\n\t\"github.com/vemkit/vem\"\n)\n\n")
+	b.WriteString("// Every query type's method, with its signature.\nvar _ = []any{\n")
+	for _, r := range g.s.Resources {
+		if r.Query == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "\tfunc(c *vem.Client) func(context.Context, vem.Query) iter.Seq2[*vem.%s, error] { return c.Query%s },\n", r.GoName, r.GoPlural)
+	}
+	b.WriteString("}\n")
 	return format.Source(b.Bytes())
 }
