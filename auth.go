@@ -160,9 +160,11 @@ func (s *session) renew(ctx context.Context, gen uint64) error {
 		s.mu.Unlock()
 		return nil // someone else already renewed the session
 	}
-	s.log.DebugContext(ctx, "vem: session expired; logging on again")
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.DebugContext(ctx, "vem: session expired; logging on again")
+	}
 	s.token, s.sessionID = "", ""
-	call := s.startLogonLocked(ctx)
+	call := s.startLogonLocked(withKind(ctx, KindRenewal))
 	s.mu.Unlock()
 	return s.wait(ctx, call)
 }
@@ -354,7 +356,7 @@ func (c *Client) logout(ctx context.Context, call bool) error {
 		}
 	}
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session", call: call,
+		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session", call: call, kind: KindLogout,
 	}, tok, nil)
 	if err != nil && !sessionGone(err, id) {
 		return err
@@ -397,7 +399,7 @@ func sessionGone(err error, sessionID string) bool {
 func (c *Client) lookupSessionID(ctx context.Context, tok string, call bool) (string, error) {
 	var list logonSessionsWire
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions", call: call,
+		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions", call: call, kind: KindLogout,
 	}, tok, func(ct string, body []byte) error { return decodeWire(ct, body, &list) })
 	if err != nil {
 		return "", err
@@ -424,7 +426,7 @@ func (c *Client) sendWithToken(ctx context.Context, r *request, tok string, deco
 // logon performs the logon POST and returns the token and the SessionId.
 func (c *Client) logon(ctx context.Context) (token, sessionID string, err error) {
 	var ls logonSessionWire
-	r := &request{method: http.MethodPost, path: "/api/sessionMngr/", rawQuery: "v=latest", resource: "logon session", logon: true}
+	r := &request{method: http.MethodPost, path: "/api/sessionMngr/", rawQuery: "v=latest", resource: "logon session", logon: true, kind: kindFrom(ctx, KindLogon)}
 	resp, err := c.send(ctx, r, "")
 	if err != nil {
 		return "", "", err
@@ -451,7 +453,9 @@ func (c *Client) logon(ctx context.Context) (token, sessionID string, err error)
 	if !isGUID(sessionID) {
 		sessionID = ""
 	}
-	c.log.DebugContext(ctx, "vem: logged on", "user", ls.UserName)
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.DebugContext(ctx, "vem: logged on", "user", ls.UserName)
+	}
 	return token, sessionID, nil
 }
 

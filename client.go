@@ -345,10 +345,14 @@ func (c *Client) closedErr(ctx context.Context, what string, err error) error {
 // level, so that resty never writes to stderr by itself.
 type restyLogger struct{ l *slog.Logger }
 
-func (r restyLogger) Errorf(format string, v ...any) {
-	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
-}
-func (r restyLogger) Warnf(format string, v ...any) { r.l.Debug("resty: " + fmt.Sprintf(format, v...)) }
-func (r restyLogger) Debugf(format string, v ...any) {
-	r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+func (r restyLogger) Errorf(format string, v ...any) { r.debug(format, v) }
+func (r restyLogger) Warnf(format string, v ...any)  { r.debug(format, v) }
+func (r restyLogger) Debugf(format string, v ...any) { r.debug(format, v) }
+
+// debug formats and logs a message only when the logger keeps debug
+// records.
+func (r restyLogger) debug(format string, v []any) {
+	if r.l.Enabled(context.Background(), slog.LevelDebug) {
+		r.l.Debug("resty: " + fmt.Sprintf(format, v...))
+	}
 }

@@ -94,8 +94,8 @@ func (k *keepAlive) run(ctx context.Context, done chan struct{}) {
 		idle, ok := k.idle()
 		wait, ping := nextKeepAlive(k.interval, idle, ok)
 		if ping {
-			if err := k.ping(ctx); err != nil && ctx.Err() == nil {
-				k.log.Debug("vem: keep-alive failed", "error", err.Error())
+			if err := k.ping(ctx); err != nil && ctx.Err() == nil && k.log.Enabled(ctx, slog.LevelDebug) {
+				k.log.DebugContext(ctx, "vem: keep-alive failed", "error", err.Error())
 			}
 		}
 		t.Reset(wait)
@@ -131,7 +131,7 @@ func (c *Client) newClientKeepAlive() *keepAlive {
 			}
 			pctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 			defer cancel()
-			_, err := c.sendWithToken(pctx, &request{method: http.MethodGet, path: path, resource: "logon session"}, tok, nil)
+			_, err := c.sendWithToken(pctx, &request{method: http.MethodGet, path: path, resource: "logon session", kind: KindKeepAlive}, tok, nil)
 			if err == nil {
 				c.auth.touch(tok)
 			}

@@ -29,6 +29,7 @@ type config struct {
 	keepAlive          time.Duration
 	maxResponseBytes   int64
 	allowInsecureHTTP  bool
+	observer           func(RequestEvent)
 }
 
 // Defaults.
@@ -164,7 +165,12 @@ func WithUserAgent(ua string) Option {
 // WithLogger sends the client's logs to l: every HTTP attempt at debug level
 // with method, path, status and duration; retries and logons at debug;
 // insecure settings at warn. Passwords, tokens and cookies are never logged.
-// By default the client logs nothing.
+// By default the client logs nothing, and it builds debug records only when
+// l keeps debug records.
+//
+// The log messages are for people: their text and attributes are not an
+// API and may change in any release. To count, trace or print requests,
+// use WithObserver.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -34,6 +34,9 @@ type request struct {
 	call bool
 	// accept overrides the client's wire format when set.
 	accept Format
+	// kind is what the request is for, in observer events; "" is
+	// KindRequest.
+	kind RequestKind
 }
 
 func (r *request) idempotent() bool {
@@ -145,9 +148,20 @@ func (c *Client) redact(s string) string { return c.redactor("").apply(s) }
 func (c *Client) send(ctx context.Context, r *request, tok string) (*response, error) {
 	policy := c.cfg.retry
 	for attempt := 1; ; attempt++ {
+		var start time.Time
+		if c.cfg.observer != nil {
+			start = time.Now()
+		}
 		resp, wrote, err := c.attempt(ctx, r, tok)
+		var took time.Duration
+		if c.cfg.observer != nil {
+			took = time.Since(start)
+		}
 		if ctx.Err() != nil {
 			// The caller's context wins over whatever the transport said.
+			if err != errNotSent {
+				c.observe(ctx, r, attempt, resp, took, err, false, tok)
+			}
 			resp.release()
 			return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: ctx.Err()}
 		}
@@ -155,7 +169,6 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 		retry := false
 		switch {
 		case errors.Is(err, ErrResponseTooLarge):
-			return nil, err
 		case err != nil:
 			retry = retryableTransportError(err) && (r.idempotent() || (r.logon && !wrote))
 			wait = policy.backoff(attempt)
@@ -166,19 +179,28 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 				wait = policy.backoff(attempt)
 			}
 		}
-		if !retry || attempt >= policy.MaxAttempts {
+		retry = retry && attempt < policy.MaxAttempts
+		if err != errNotSent {
+			c.observe(ctx, r, attempt, resp, took, err, retry, tok)
+		}
+		if !retry {
+			if errors.Is(err, ErrResponseTooLarge) {
+				return nil, err
+			}
 			if err != nil {
 				return nil, &RequestError{Method: r.method, Path: r.path, Attempts: attempt, Err: err}
 			}
 			resp.attempts = attempt
 			return resp, nil
 		}
-		reason := "transport error"
-		if err == nil {
-			reason = http.StatusText(resp.status)
-			resp.release()
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			reason := "transport error"
+			if err == nil {
+				reason = http.StatusText(resp.status)
+			}
+			c.log.DebugContext(ctx, "vem: retrying", "method", r.method, "path", r.path, "attempt", attempt, "reason", reason, "wait", wait)
 		}
-		c.log.DebugContext(ctx, "vem: retrying", "method", r.method, "path", r.path, "attempt", attempt, "reason", reason, "wait", wait)
+		resp.release()
 		var closing <-chan struct{}
 		if r.call {
 			closing = c.closing
@@ -189,6 +211,15 @@ func (c *Client) send(ctx context.Context, r *request, tok string) (*response, e
 	}
 }
 
+// errNotSent is the error of an attempt that was not sent because Close
+// had begun. It matches context.Canceled.
+var errNotSent error = notSentError{}
+
+type notSentError struct{}
+
+func (notSentError) Error() string        { return context.Canceled.Error() }
+func (notSentError) Is(target error) bool { return target == context.Canceled }
+
 // attempt sends the request once and reads the whole body through the size
 // limit. wrote reports whether the request was written to the connection.
 func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response, bool, error) {
@@ -197,7 +228,7 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 	if r.call {
 		id, ok := c.track(cancel)
 		if !ok {
-			return nil, false, context.Canceled // Close has begun: send nothing
+			return nil, false, errNotSent // Close has begun: send nothing
 		}
 		defer c.untrack(id)
 	}
@@ -237,7 +268,9 @@ func (c *Client) attempt(ctx context.Context, r *request, tok string) (*response
 		if rr != nil && rr.RawResponse != nil {
 			rr.RawResponse.Body.Close()
 		}
-		c.log.DebugContext(ctx, "vem: request failed", "method", r.method, "path", r.path, "query", r.rawQuery, "duration", time.Since(start), "error", err.Error())
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.DebugContext(ctx, "vem: request failed", "method", r.method, "path", r.path, "query", r.rawQuery, "duration", time.Since(start), "error", err.Error())
+		}
 		return nil, didWrite(), err
 	}
 	raw := rr.RawResponse

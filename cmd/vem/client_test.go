@@ -91,14 +91,14 @@ func TestPasswordPrompt(t *testing.T) {
 	f := newFake(t)
 	stdin := strings.NewReader("not read\n")
 	var stdout, stderr bytes.Buffer
-	a := newApp(stdin, &stdout, &stderr, envFunc(f.without("VEM_PASSWORD")...))
-	a.isTerminal = func(s any) bool { return s == stdin }
+	a := newFactory(stdin, &stdout, &stderr, envFunc(f.without("VEM_PASSWORD")...))
+	a.IO.IsTerminal = func(s any) bool { return s == stdin }
 	prompted := false
-	a.readPassword = func() ([]byte, error) {
+	a.IO.ReadPassword = func() ([]byte, error) {
 		prompted = strings.HasSuffix(stderr.String(), "vem: password: ")
 		return []byte(f.Password), nil
 	}
-	code := a.run(context.Background(), []string{"--password-stdin", "task-session", "get", seedID, "-o", "jsonl"})
+	code := execute(context.Background(), a, []string{"--password-stdin", "task-session", "get", seedID, "-o", "jsonl"})
 	require.Equal(t, 0, code, stderr.String())
 	assert.True(t, prompted, "no prompt on stderr before reading: %q", stderr.String())
 	assert.Equal(t, 9, stdin.Len(), "read the terminal directly, not with echo through stdin")
@@ -149,13 +149,13 @@ func TestLocalErrorsAreNotNetworkErrors(t *testing.T) {
 	}{
 		{syscall.ENOSPC, exitError},
 		{&os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}, exitError},
-		{&outputError{err: syscall.ENOSPC}, exitError},
-		{&outputError{err: syscall.EPIPE}, exitClosedPipe},
-		{&outputError{err: &net.OpError{Op: "write", Err: syscall.EPIPE}}, exitClosedPipe},
+		{&outputError{Err: syscall.ENOSPC}, exitError},
+		{&outputError{Err: syscall.EPIPE}, exitClosedPipe},
+		{&outputError{Err: &net.OpError{Op: "write", Err: syscall.EPIPE}}, exitClosedPipe},
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, exitUnreachable},
 		{&net.DNSError{Err: "no such host", Name: "em", IsNotFound: true}, exitUnreachable},
 		{&vem.RequestError{Err: syscall.ECONNRESET}, exitUnreachable},
-		{&timeoutError{d: 1}, exitUnreachable},
+		{&timeoutError{D: 1}, exitUnreachable},
 	} {
 		assert.Equal(t, tc.want, exitCode(tc.err), "exitCode(%#v)", tc.err)
 	}
@@ -168,7 +168,7 @@ func TestLocalErrorsAreNotNetworkErrors(t *testing.T) {
 	code = run(context.Background(), []string{"version"}, strings.NewReader(""), failingWriter{syscall.EPIPE}, &stderr, envFunc())
 	assert.Equal(t, exitClosedPipe, code)
 	assert.Empty(t, stderr.String())
-	assert.True(t, errors.Is(&outputError{err: syscall.EPIPE}, syscall.EPIPE))
+	assert.True(t, errors.Is(&outputError{Err: syscall.EPIPE}, syscall.EPIPE))
 }
 
 // failingWriter fails every write with err.

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"github.com/vemkit/vem/cmd/vem/internal/fakeserver"
 	"io"
 	"net/http"
 	"os"
@@ -62,9 +63,9 @@ func TestFakeServerAllInterfaces(t *testing.T) {
 	assert.True(t, strings.HasPrefix(vars["VEM_URL"], "https://127.0.0.1:"), "URL %q", vars["VEM_URL"])
 	r := mustRun(t, 0, envList(vars), "task-session", "get", seedID, "-o", "jsonl")
 	checkSeed(t, decodeJSON[taskJSON](t, r.stdout))
-	assert.Equal(t, "https://[::1]:9", reachableURL("https://[::]:9", "[::]:0"))
-	assert.Equal(t, "https://127.0.0.1:9", reachableURL("https://[::]:9", "0.0.0.0:0"))
-	assert.Equal(t, "https://em.local:9", reachableURL("https://em.local:9", "em.local:0"))
+	assert.Equal(t, "https://[::1]:9", fakeserver.ReachableURL("https://[::]:9", "[::]:0"))
+	assert.Equal(t, "https://127.0.0.1:9", fakeserver.ReachableURL("https://[::]:9", "0.0.0.0:0"))
+	assert.Equal(t, "https://em.local:9", fakeserver.ReachableURL("https://em.local:9", "em.local:0"))
 }
 
 // TestFakeServerFaults checks the flags that simulate what a script must

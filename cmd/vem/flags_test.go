@@ -1,3 +1,5 @@
+//go:build seams
+
 package main
 
 import (

@@ -2,14 +2,19 @@ package main
 
 import (
 	"bufio"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"github.com/vemkit/vem/vemtest"
 )
 
@@ -237,4 +242,76 @@ func startFleetServer(t *testing.T, n int) []string {
 	}
 	require.Len(t, env, 4, "the exports of fake-server")
 	return env
+}
+
+// Plugin output grammar of the Monitoring Plugins development guidelines.
+var (
+	pluginStatusLine = regexp.MustCompile(`^VEM (OK|WARNING|CRITICAL|UNKNOWN) - ([^|\n]+?)(?: \| (.+))?$`)
+	// 'label'=value[UOM];[warn];[crit];[min];[max]: a quoted label may hold
+	// spaces and doubled quotes; value, min and max in [-0-9.]; warn and
+	// crit in the range format.
+	perfItem  = regexp.MustCompile(`^('(?:[^'=]|'')+'|[^' =]+)=(-?[0-9.]+|U)([a-zA-Z%]*)(?:;([-0-9.~:@]*)(?:;([-0-9.~:@]*)(?:;([-0-9.]*)(?:;([-0-9.]*))?)?)?)?$`)
+	perfSplit = regexp.MustCompile(`'(?:[^']|'')*'=\S*|\S+`)
+)
+
+// parsePlugin checks output against the guidelines and returns the state
+// word, the text, the performance data by label, and the long output lines.
+func parsePlugin(t *testing.T, out string) (state, text string, perf map[string][]string, long []string) {
+	t.Helper()
+	require.True(t, strings.HasSuffix(out, "\n"), "output ends with a newline: %q", out)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	m := pluginStatusLine.FindStringSubmatch(lines[0])
+	require.NotNil(t, m, "status line %q", lines[0])
+	perf = map[string][]string{}
+	for _, item := range perfSplit.FindAllString(m[3], -1) {
+		p := perfItem.FindStringSubmatch(item)
+		require.NotNil(t, p, "perfdata item %q", item)
+		label := strings.ReplaceAll(strings.Trim(p[1], "'"), "''", "'")
+		require.NotContains(t, perf, label, "label %q twice", label)
+		perf[label] = p[2:]
+	}
+	for _, l := range lines[1:] {
+		require.NotContains(t, l, "|", "long output holds no performance data")
+	}
+	return m[1], m[2], perf, lines[1:]
+}
+
+// lintPrometheus parses out with the Prometheus text parser and lints it
+// with promlint, and returns the families.
+func lintPrometheus(t *testing.T, out string) map[string]*dto.MetricFamily {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(out))
+	require.NoError(t, err, "the official parser reads the output:\n%s", out)
+	problems, err := promlint.New(strings.NewReader(out)).Lint()
+	require.NoError(t, err)
+	assert.Empty(t, problems, "promlint")
+	allowed := map[string]bool{"backup_server": true, "job": true, "vm": true}
+	for name, mf := range families {
+		assert.Equal(t, dto.MetricType_GAUGE, mf.GetType(), name)
+		assert.NotEmpty(t, mf.GetHelp(), name)
+		for _, m := range mf.GetMetric() {
+			assert.Zero(t, m.GetTimestampMs(), "%s: no sample time stamps in a textfile", name)
+			for _, lp := range m.GetLabel() {
+				assert.True(t, allowed[lp.GetName()], "%s: label %q", name, lp.GetName())
+			}
+		}
+	}
+	return families
+}
+
+// series returns the samples of a family by their labels joined with "/".
+func series(mf *dto.MetricFamily) map[string]float64 {
+	out := map[string]float64{}
+	if mf == nil {
+		return out
+	}
+	for _, m := range mf.GetMetric() {
+		var parts []string
+		for _, lp := range m.GetLabel() {
+			parts = append(parts, lp.GetValue())
+		}
+		out[strings.Join(parts, "/")] = m.GetGauge().GetValue()
+	}
+	return out
 }

@@ -85,7 +85,7 @@ func TestJobStartWait(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, vemtest.WithRunTime(fastJobRun))
 			f.SetNextResult(tc.result)
-			args := []string{"job", "start", seedJobName, "--wait", "--interval", "20ms", "--timeout", "1m", "-o", "json"}
+			args := []string{"job", "start", seedJobName, "--wait", "--interval", "20ms", "--wait-timeout", "1m", "-o", "json"}
 			if tc.warningIsError {
 				args = append(args, "--warning-is-error")
 			}
@@ -109,20 +109,20 @@ func TestJobStartWait(t *testing.T) {
 	}
 }
 
-// --timeout passes while the job runs: exit 8, the session's ID on
+// --wait-timeout passes while the job runs: exit 8, the session's ID on
 // stderr, the job still running; job-session wait picks it up.
 func TestJobStartWaitTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithRunTime(3*time.Second))
 	f.SetNextResult(vem.ResultFailed)
-	r := f.vem(t, "job", "start", seedJobName, "--wait", "--interval", "20ms", "--timeout", "1500ms")
+	r := f.vem(t, "job", "start", seedJobName, "--wait", "--interval", "20ms", "--wait-timeout", "1500ms")
 	require.Equal(t, exitStillRunning, r.code, "stderr: %s", r.stderr)
 	js := decodeJSON[jobSessionOut](t, r.stdout)
 	assert.Equal(t, "Working", deref(js.State))
 	assert.False(t, js.Finished)
 	assert.Contains(t, r.stderr, "job session "+js.ID)
-	assert.Contains(t, r.stderr, "still running after --timeout 1.5s")
-	assert.Contains(t, r.stderr, "vem job-session wait "+js.ID)
+	assert.Contains(t, r.stderr, "still running after --wait-timeout 1.5s (not stopped)\n  wait for it again with: vem job-session wait "+js.ID+"\n",
+		"the resume command on a line of its own")
 	assert.Equal(t, vem.StateWorking, newestJobSession(t, f, seedJobName).State, "not stopped")
 
 	r = f.vem(t, "job-session", "wait", js.ID, "--interval", "20ms", "-o", "jsonl")
@@ -345,7 +345,7 @@ func exitFor(result string) int {
 func TestFakeServerRunsJobs(t *testing.T) {
 	t.Parallel()
 	env := startFakeServer(t, "--run-time", "2s")
-	r := runVem(t, env, "", "job", "start", "Oracle Backup", "--wait", "--interval", "50ms", "--timeout", "300ms", "-o", "jsonl")
+	r := runVem(t, env, "", "job", "start", "Oracle Backup", "--wait", "--interval", "50ms", "--wait-timeout", "300ms", "-o", "jsonl")
 	require.Equal(t, exitStillRunning, r.code, r.String())
 	running := decodeJSON[jobSessionOut](t, r.stdout)
 	assert.Equal(t, "Working", deref(running.State))

@@ -8,7 +8,8 @@
 //
 // and run "vem --help", or read docs/cli.md in the repository: it lists the
 // commands, flags, environment variables, output formats, JSON fields and
-// exit codes.
+// exit codes. The commands live in internal/<noun>, over internal/cmdutil,
+// internal/iostreams and internal/output; internal/root assembles them.
 package main
 
 import (
@@ -16,6 +17,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/vemkit/vem/cmd/vem/internal/cmdutil"
+	"github.com/vemkit/vem/cmd/vem/internal/root"
 )
 
 func main() {
@@ -29,9 +33,9 @@ func main() {
 		// A second signal kills the process the default way, in case the
 		// logout after the first one hangs.
 		signal.Stop(sigs)
-		cancel(&interruptedError{sig: sig})
+		cancel(&cmdutil.InterruptedError{Sig: sig})
 	}()
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := root.Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	cancel(nil)
 	os.Exit(code)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/vemkit/vem/cmd/vem/internal/output"
 	"strings"
 	"sync"
 	"testing"
@@ -21,11 +22,11 @@ func TestJSONArrayWriter(t *testing.T) {
 	items := []map[string]any{{"a": 1, "b": []int{1, 2}}, {"a": "x\u0085y"}, {"c": nil}}
 	for n := 0; n <= len(items); n++ {
 		var streamed, whole bytes.Buffer
-		w := &jsonArrayWriter[map[string]any]{w: &streamed, conv: func(m map[string]any) any { return m }}
+		w := &output.ArrayWriter[map[string]any]{W: &streamed, Conv: func(m map[string]any) any { return m }}
 		for _, it := range items[:n] {
-			require.NoError(t, w.write(it))
+			require.NoError(t, w.Write(it))
 		}
-		require.NoError(t, w.close())
+		require.NoError(t, w.Close())
 		require.NoError(t, writeJSON(&whole, items[:n]))
 		assert.Equal(t, whole.String(), streamed.String(), "%d items", n)
 	}
@@ -36,21 +37,21 @@ func TestJSONArrayWriter(t *testing.T) {
 func TestTableWriter(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	w := newTableWriter(&b, []string{"ID", "NAME", "X"}, func(r []string) []string { return r }, 2)
-	require.NoError(t, w.write([]string{"1", "short", "a"}))
+	w := output.NewTableWriter(&b, []string{"ID", "NAME", "X"}, func(r []string) []string { return r }, 2)
+	require.NoError(t, w.Write([]string{"1", "short", "a"}))
 	assert.Zero(t, b.Len(), "the first batch is held to size the columns")
-	require.NoError(t, w.write([]string{"2", "longer name", "b"}))
+	require.NoError(t, w.Write([]string{"2", "longer name", "b"}))
 	want := "ID  NAME         X\n1   short        a\n2   longer name  b\n"
 	assert.Equal(t, want, b.String())
-	require.NoError(t, w.write([]string{"3", "ä", "c"}))
+	require.NoError(t, w.Write([]string{"3", "ä", "c"}))
 	assert.Equal(t, want+"3   ä            c\n", b.String(), "a later row is written at once, aligned in runes")
-	require.NoError(t, w.write([]string{"4", "a name wider than the column", "d"}))
+	require.NoError(t, w.Write([]string{"4", "a name wider than the column", "d"}))
 	assert.True(t, strings.HasSuffix(b.String(), "4   a name wider than the column  d\n"))
-	require.NoError(t, w.close())
+	require.NoError(t, w.Close())
 
 	b.Reset()
-	empty := newTableWriter(&b, []string{"ID", "NAME"}, func(r []string) []string { return r }, 100)
-	require.NoError(t, empty.close())
+	empty := output.NewTableWriter(&b, []string{"ID", "NAME"}, func(r []string) []string { return r }, 100)
+	require.NoError(t, empty.Close())
 	assert.Equal(t, "ID  NAME\n", b.String(), "an empty result still has its header")
 }
 

@@ -16,13 +16,13 @@ import (
 func TestProgressLine(t *testing.T) {
 	t.Parallel()
 	p := newProgress(nil, false, "task session", "task sessions")
-	p.n = 1
-	assert.Equal(t, "1 task session received...", p.line())
-	p.n = 0
-	assert.Equal(t, "0 task sessions received...", p.line())
-	p.n = 250
-	p.setPage(3, 12)
-	assert.Equal(t, "250 task sessions received (page 3 of 12)...", p.line())
+	p.Set(1)
+	assert.Equal(t, "1 task session received...", p.Line())
+	p.Set(0)
+	assert.Equal(t, "0 task sessions received...", p.Line())
+	p.Set(250)
+	p.SetPage(3, 12)
+	assert.Equal(t, "250 task sessions received (page 3 of 12)...", p.Line())
 }
 
 // TestProgressOnTerminal runs a list with stderr on a (pretend) terminal:
@@ -46,10 +46,10 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
-			a := newApp(strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
-			a.isTerminal = func(s any) bool { return s == &stderr && tc.stderrIsTerm }
-			a.sameFile = func(x, y any) bool { return tc.sameTerminal }
-			code := a.run(context.Background(), []string{"task-session", "list", "--page-size", "10", "-o", tc.output})
+			a := newFactory(strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
+			a.IO.IsTerminal = func(s any) bool { return s == &stderr && tc.stderrIsTerm }
+			a.IO.SameFile = func(x, y any) bool { return tc.sameTerminal }
+			code := execute(context.Background(), a, []string{"task-session", "list", "--page-size", "10", "-o", tc.output})
 			require.Equal(t, 0, code, stderr.String())
 			assert.NotContains(t, stdout.String(), "received")
 			assert.NotContains(t, stdout.String(), "\r")

@@ -53,7 +53,7 @@ func TestRunInterrupted(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		f.SetFaults(vemtest.Faults{})
-		cancel(&interruptedError{sig: os.Interrupt})
+		cancel(&interruptedError{Sig: os.Interrupt})
 	}()
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, []string{"task-session", "list"}, strings.NewReader(""), &stdout, &stderr, envFunc(f.env...))
@@ -76,7 +76,7 @@ func TestExitCode(t *testing.T) {
 	}{
 		{nil, 0},
 		{errors.New("boom"), 1},
-		{&usageError{err: errors.New("bad")}, 2},
+		{&usageError{Err: errors.New("bad")}, 2},
 		{fmt.Errorf("x: %w", vem.ErrInvalidID), 2},
 		{&vem.APIError{StatusCode: http.StatusNotFound}, 3},
 		{&vem.APIError{StatusCode: http.StatusUnauthorized}, 4},
@@ -87,8 +87,8 @@ func TestExitCode(t *testing.T) {
 		{&vem.APIError{StatusCode: http.StatusBadGateway}, 5},
 		{&vem.RequestError{Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, 5},
 		{fmt.Errorf("waiting for logon: %w", context.DeadlineExceeded), 5},
-		{&interruptedError{sig: os.Interrupt}, 130},
-		{&interruptedError{sig: syscall.SIGTERM}, 143},
+		{&interruptedError{Sig: os.Interrupt}, 130},
+		{&interruptedError{Sig: syscall.SIGTERM}, 143},
 		{&vem.DecodeError{Err: errors.New("bad")}, 1},
 	} {
 		if got := exitCode(tc.err); got != tc.want {
@@ -134,36 +134,6 @@ func TestParseTimeArg(t *testing.T) {
 	}
 }
 
-func TestBuildQuery(t *testing.T) {
-	t.Parallel()
-	a := &app{now: func() time.Time { return time.Date(2025, 10, 12, 0, 0, 0, 0, time.UTC) }}
-	cmd := a.newTaskSessionListCmd(nil)
-	if err := cmd.ParseFlags([]string{"--state", "completed", "--result", "failed,WARNING", "--since", "1d",
-		"--vm", "db 01", "--job", `Fileserver "A"`, "--filter", "TotalSize>0,Reason==x", "--sort", "-endtime", "--limit", "5"}); err != nil {
-		t.Fatal(err)
-	}
-	var lf listFlags
-	lf.states, _ = cmd.Flags().GetStringSlice("state")
-	lf.results, _ = cmd.Flags().GetStringSlice("result")
-	lf.since, _ = cmd.Flags().GetString("since")
-	lf.vm, _ = cmd.Flags().GetString("vm")
-	lf.job, _ = cmd.Flags().GetString("job")
-	lf.filter, _ = cmd.Flags().GetString("filter")
-	lf.sort, _ = cmd.Flags().GetString("sort")
-	lf.limit, _ = cmd.Flags().GetInt("limit")
-	q, err := a.buildQuery(cmd, &lf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `State==Completed;(Result==Failed,Result==Warning);CreationTime>="2025-10-11T00:00:00Z";VmDisplayName=="db 01";JobName=="Fileserver ""A""";(TotalSize>0,Reason==x)`
-	if got := q.Filter.String(); got != want {
-		t.Errorf("filter\n got %s\nwant %s", got, want)
-	}
-	if q.SortDesc != "EndTime" || q.SortAsc != "" || q.PageSize != 5 || q.Concurrency != 1 {
-		t.Errorf("query = %+v", q)
-	}
-}
-
 func TestParseQueryPageXML(t *testing.T) {
 	t.Parallel()
 	doc, err := os.ReadFile("../../testdata/query-backuptasksession.xml")
@@ -174,10 +144,10 @@ func TestParseQueryPageXML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(p.rootStart) != `<QueryResult xmlns="http://www.veeam.com/ent/v1.0">` || p.rootName != "QueryResult" || len(p.items) != 3 {
-		t.Errorf("root %q %q, %d items", p.rootStart, p.rootName, len(p.items))
+	if string(p.RootStart) != `<QueryResult xmlns="http://www.veeam.com/ent/v1.0">` || p.RootName != "QueryResult" || len(p.Items) != 3 {
+		t.Errorf("root %q %q, %d items", p.RootStart, p.RootName, len(p.Items))
 	}
-	for _, it := range p.items {
+	for _, it := range p.Items {
 		if !bytes.HasPrefix(it, []byte("<BackupTaskSession ")) || !bytes.HasSuffix(it, []byte("</BackupTaskSession>")) {
 			t.Errorf("item not cut at element bounds: %.80s ... %.40s", it, it[len(it)-40:])
 		}
@@ -188,7 +158,7 @@ func TestParseQueryPageXML(t *testing.T) {
 		}
 	}
 	p, err = parseQueryPageXML([]byte(`<?xml version="1.0"?><QueryResult xmlns="x"/>`), "BackupTaskSession")
-	if err != nil || string(p.rootStart) != `<QueryResult xmlns="x">` || len(p.items) != 0 {
+	if err != nil || string(p.RootStart) != `<QueryResult xmlns="x">` || len(p.Items) != 0 {
 		t.Errorf("empty self-closing result: %+v, %v", p, err)
 	}
 }
@@ -213,9 +183,6 @@ func TestHelpers(t *testing.T) {
 			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
-	if got := shellQuote("it's"); got != `'it'\''s'` {
-		t.Errorf("shellQuote = %s", got)
-	}
 	if err := refuseSecretFlags([]string{"--", "--password"}); err != nil {
 		t.Errorf("--password after -- refused: %v", err)
 	}
@@ -228,15 +195,15 @@ func TestProgress(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	p := newProgress(&b, true, "task session", "task sessions")
-	p.set(1)
-	p.done()
+	p.Set(1)
+	p.Done()
 	if !strings.Contains(b.String(), "vem: 1 task session received...") || !strings.HasSuffix(b.String(), "\r\033[K") {
 		t.Errorf("progress on a terminal: %q", b.String())
 	}
 	b.Reset()
 	p = newProgress(&b, false, "task session", "task sessions")
-	p.set(1)
-	p.done()
+	p.Set(1)
+	p.Done()
 	if b.Len() != 0 {
 		t.Errorf("progress when not a terminal: %q", b.String())
 	}

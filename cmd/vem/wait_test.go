@@ -61,17 +61,22 @@ func TestWaitErrors(t *testing.T) {
 	}{
 		{[]string{"job-session", "wait", unknownID}, exitNotFound, "404"},
 		{[]string{"job-session", "wait", "not-an-id"}, exitUsage, "invalid BackupJobSession ID"},
+		{[]string{"task-session", "wait", seedID, "--wait-timeout", "-1s"}, exitUsage, "--wait-timeout must not be negative"},
 		{[]string{"task-session", "wait", seedID, "--timeout", "-1s"}, exitUsage, "--timeout must not be negative"},
+		{[]string{"task-session", "wait", seedID, "--timeout", "1m", "--wait-timeout", "1m"}, exitUsage, "give only --wait-timeout"},
 		{[]string{"task-session", "wait", seedID, "--interval", "0s"}, exitUsage, "--interval must be positive"},
-		{[]string{"job-session", "wait", running, "--interval", "20ms", "--timeout", "200ms", "-o", "table"}, exitStillRunning, "still running after --timeout 200ms"},
+		{[]string{"job-session", "wait", running, "--interval", "20ms", "--wait-timeout", "200ms", "-o", "table"}, exitStillRunning, "still running after --wait-timeout 200ms"},
+		// The deprecated --timeout still sets the wait's deadline, with a warning.
+		{[]string{"job-session", "wait", running, "--interval", "20ms", "--timeout", "200ms", "-o", "table"}, exitStillRunning,
+			"vem: warning: --timeout of vem job-session wait is deprecated and will bound each request in a later release: use --wait-timeout 200ms\n"},
 	} {
 		r := f.vem(t, tc.args...)
 		assert.Equal(t, tc.code, r.code, "%v: %s", tc.args, r.stderr)
 		assert.Contains(t, r.stderr, tc.err, "%v", tc.args)
 	}
-	// --timeout is the wait's; VEM_TIMEOUT still counts, for each request.
+	// --wait-timeout is the wait's; VEM_TIMEOUT still counts, for each request.
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"task-session", "wait", seedID, "--timeout", "1m"}, strings.NewReader(""), &stdout, &stderr, envFunc(append(f.env, "VEM_TIMEOUT=soon")...))
+	code := run(context.Background(), []string{"task-session", "wait", seedID, "--wait-timeout", "1m"}, strings.NewReader(""), &stdout, &stderr, envFunc(append(f.env, "VEM_TIMEOUT=soon")...))
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr.String(), `VEM_TIMEOUT: invalid duration "soon"`)
 

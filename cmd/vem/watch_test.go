@@ -70,7 +70,7 @@ func TestWatchLimitAndStateFile(t *testing.T) {
 	got := append(jsonlUIDs(t, first.stdout), jsonlUIDs(t, second.stdout)...)
 	assert.Equal(t, want[:12], got, "the second run goes on where the first stopped, in end-time order")
 
-	var st watchState
+	var st struct{ Kind, Cursor, Updated string }
 	b, err := os.ReadFile(state)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &st))
