@@ -3,6 +3,7 @@ package vem
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -126,10 +127,10 @@ func TestListJobIncludes(t *testing.T) {
 	const jobID = "da4a15c2-04e7-4135-b876-577249d3d720"
 	inc := testBase + "/api/jobs/" + jobID + "/includes/"
 	want := []JobInclude{
-		{Href: inc + "83071dc0-44f2-49b6-b431-1cb79ed66639", ObjectInJobID: "83071dc0-44f2-49b6-b431-1cb79ed66639",
+		{ID: "83071dc0-44f2-49b6-b431-1cb79ed66639", Href: inc + "83071dc0-44f2-49b6-b431-1cb79ed66639", ObjectInJobID: "83071dc0-44f2-49b6-b431-1cb79ed66639",
 			HierarchyObjRef: "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", Name: "DC-SRV", DisplayName: "DC-SRV", Order: 0,
 			Links: Links{{Rel: "Up", Type: "JobReference", Href: testBase + "/api/jobs/" + jobID, Name: "DC Backup"}}},
-		{Href: inc + "e310aa12-eff2-41f4-97c8-631b677fc17f", ObjectInJobID: "e310aa12-eff2-41f4-97c8-631b677fc17f",
+		{ID: "e310aa12-eff2-41f4-97c8-631b677fc17f", Href: inc + "e310aa12-eff2-41f4-97c8-631b677fc17f", ObjectInJobID: "e310aa12-eff2-41f4-97c8-631b677fc17f",
 			HierarchyObjRef: "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85542", Name: "SQL & Files", DisplayName: "SQL & Files", Order: 1},
 	}
 	xmlBody := `<ObjectsInJob xmlns="http://www.veeam.com/ent/v1.0">` +
@@ -153,7 +154,11 @@ func TestListJobIncludes(t *testing.T) {
 			})
 			got, err := c.ListJobIncludes(context.Background(), jobID)
 			require.NoError(t, err)
-			assert.Equal(t, want, got)
+			w := slices.Clone(want)
+			if tt.name == "xml" {
+				w[0].GuestProcessingOptions = Raw{XML: "<VssSnapshotOptions><VssSnapshotMode>Required</VssSnapshotMode></VssSnapshotOptions>"}
+			}
+			assert.Equal(t, w, got)
 		})
 	}
 

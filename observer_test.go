@@ -243,3 +243,27 @@ func TestObserverKeepAlive(t *testing.T) {
 	checkEvents(t, evs)
 	assert.Equal(t, []ev{evLogon, {RequestKindKeepAlive, http.MethodGet, "/api/logonSessions/" + logonSessID, 1, http.StatusOK, RequestOutcomeOK, false}}, brief(evs))
 }
+
+// TestObserverTimeout: attempts cut by the per-attempt timeout are reported
+// as timeouts, retried until the policy's last attempt.
+func TestObserverTimeout(t *testing.T) {
+	em := newFakeEM(t)
+	em.serveTaskFunc(seedGUID, func(_ int, req *http.Request) (*http.Response, error) {
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	})
+	var log eventLog
+	c := em.client(t, WithObserver(log.observe), WithTimeout(30*time.Millisecond))
+	_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	evs := log.all()
+	checkEvents(t, evs)
+	assert.Equal(t, []ev{evLogon,
+		{RequestKindCall, http.MethodGet, seedPath, 1, 0, RequestOutcomeTimeout, true},
+		{RequestKindCall, http.MethodGet, seedPath, 2, 0, RequestOutcomeTimeout, true},
+		{RequestKindCall, http.MethodGet, seedPath, 3, 0, RequestOutcomeTimeout, false},
+	}, brief(evs))
+	for _, e := range evs[1:] {
+		assert.GreaterOrEqual(t, e.Duration, 30*time.Millisecond)
+	}
+}

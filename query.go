@@ -234,7 +234,14 @@ func (r resource[T, W, PW]) queryPage(ctx context.Context, c *Client, q *Query, 
 
 // decodePage decodes page n of a query for the resource's entities.
 func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T], error) {
-	w := queryResultWire[W]{Entities: entitiesWire[W]{collection: r.query.Collection, item: r.query.Name}}
+	ew := entitiesWire[W]{collection: r.query.Collection, item: r.query.Name}
+	if r.elem != "" {
+		ew.item = r.elem
+	}
+	w := queryResultWire[W]{Entities: ew}
+	if r.container == "Resources" {
+		w = queryResultWire[W]{Resources: ew}
+	}
 	if js, ok := jsonBody(ct, body); ok {
 		// JSON pages are walked in place: only the entities are decoded,
 		// once, instead of validating and scanning the page twice more.
@@ -243,6 +250,9 @@ func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T]
 		}
 	} else if err := decodeWire(ct, body, &w); err != nil {
 		return nil, err
+	}
+	if r.container == "Resources" {
+		w.Entities = w.Resources
 	}
 	if err := w.check(n); err != nil {
 		return nil, err
@@ -263,6 +273,7 @@ func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T]
 type queryResultWire[W any] struct {
 	XMLName    xml.Name        `json:"-"`
 	Entities   entitiesWire[W] `xml:"Entities" json:"Entities"`
+	Resources  entitiesWire[W] `xml:"Resources" json:"-"` // tasks, NAS objects
 	PagingInfo *pagingInfoWire `xml:"PagingInfo" json:"PagingInfo"`
 }
 
@@ -273,6 +284,8 @@ func (w *queryResultWire[W]) unmarshalJSON(b []byte) error {
 		switch {
 		case asciiEqualFold(key, "Entities"):
 			return w.Entities.UnmarshalJSON(value)
+		case asciiEqualFold(key, "Resources") && w.Resources.collection != "":
+			return w.Resources.UnmarshalJSON(value)
 		case asciiEqualFold(key, "PagingInfo"):
 			return json.Unmarshal(value, &w.PagingInfo)
 		}

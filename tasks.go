@@ -2,8 +2,11 @@ package vem
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"strings"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // KindTask is the Type of an EM task document. Tasks have no UID: they are
@@ -115,7 +118,22 @@ func checkTaskID(id string) error {
 	return nil
 }
 
-var tasks = resource[Task, taskWire, *taskWire]{kind: KindTask, path: "/api/tasks"}
+var tasks = resource[Task, taskWire, *taskWire]{kind: KindTask, path: "/api/tasks", query: em.TaskQuery(), container: "Resources"}
+
+// QueryTasks runs a query-service query for the tasks of this logon session
+// (GET /api/query?type=Task&format=Entities; EM keeps them in
+// <Resources><Tasks>) and yields them across every page. Filter and sort on
+// the TaskField constants.
+func (c *Client) QueryTasks(ctx context.Context, q Query) iter.Seq2[*Task, error] {
+	return tasks.queryAll(ctx, c, q)
+}
+
+// Query fields of Task, for filters and sorts.
+const (
+	TaskFieldTaskID    Field = "TaskId"
+	TaskFieldState     Field = "State"
+	TaskFieldOperation Field = "Operation"
+)
 
 var _ entity = (*Task)(nil)
 

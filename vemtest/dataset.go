@@ -133,6 +133,7 @@ func loadDataset(st *store, now time.Time, n int) {
 	st.addTask(SeedBackupTaskSession(), false)
 	generate(st, now.Truncate(time.Millisecond), n)
 	st.sortTasks()
+	seedSpec(st, now.Truncate(time.Second))
 }
 
 // generate adds n task sessions spread over the 30 days before now. The

@@ -238,7 +238,7 @@ func TestQueryBadRequests(t *testing.T) {
 			}
 		})
 	}
-	for _, q := range []string{"/api/query", "/api/query?type=Repository", "/api/query?type="} {
+	for _, q := range []string{"/api/query", "/api/query?type=NoSuchType", "/api/query?type="} {
 		requireError(t, get(t, srv, token, q), http.StatusBadRequest)
 	}
 }

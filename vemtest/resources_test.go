@@ -53,7 +53,7 @@ type entityTypeCase struct {
 var entityTypeCases = []entityTypeCase{
 	{"BackupTaskSession", "BackupTaskSessionReference", "/api/backupTaskSessions", vemtest.SeedBackupTaskSessionID, "BackupTaskSessions", "backup task session", true},
 	{"BackupJobSession", "BackupJobSessionReference", "/api/backupSessions", vemtest.SeedBackupJobSessionID, "BackupJobSessions", "backup job session", true},
-	{"BackupServer", "BackupServerReference", "/api/backupServers", vemtest.SeedBackupServerID, "BackupServers", "backup server", false},
+	{"BackupServer", "BackupServerReference", "/api/backupServers", vemtest.SeedBackupServerID, "BackupServers", "backup server", true},
 	{"VmRestorePoint", "VmRestorePointReference", "/api/vmRestorePoints", vemtest.SeedVMRestorePointID, "VmRestorePoints", "VM restore point", true},
 	{"Job", "JobReference", "/api/jobs", vemtest.SeedJobID, "Jobs", "job", true},
 }
@@ -347,7 +347,7 @@ func TestQueryFieldErrors(t *testing.T) {
 		{"type=BackupJobSession&filter=IsRetry==maybe", "invalid boolean [maybe]"},
 		{"type=BackupJobSession&filter=State==Completed", "invalid value [Completed]"},
 		{"type=Job&filter=NextRun>yesterday", "invalid time [yesterday]"},
-		{"type=BackupServer", "query type [BackupServer] is not supported"},
+		{"type=NoSuchType", "query type [NoSuchType] is not supported"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			msg := requireError(t, get(t, srv, token, "/api/query?"+tc.query), http.StatusBadRequest)
