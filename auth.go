@@ -164,7 +164,7 @@ func (s *session) renew(ctx context.Context, gen uint64) error {
 		s.log.DebugContext(ctx, "vem: session expired; logging on again")
 	}
 	s.token, s.sessionID = "", ""
-	call := s.startLogonLocked(withKind(ctx, KindRenewal))
+	call := s.startLogonLocked(withKind(ctx, RequestKindRenewal))
 	s.mu.Unlock()
 	return s.wait(ctx, call)
 }
@@ -356,7 +356,7 @@ func (c *Client) logout(ctx context.Context, call bool) error {
 		}
 	}
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session", call: call, kind: KindLogout,
+		method: http.MethodDelete, path: "/api/logonSessions/" + id, resource: "logon session", call: call, kind: RequestKindLogout,
 	}, tok, nil)
 	if err != nil && !sessionGone(err, id) {
 		return err
@@ -399,7 +399,7 @@ func sessionGone(err error, sessionID string) bool {
 func (c *Client) lookupSessionID(ctx context.Context, tok string, call bool) (string, error) {
 	var list logonSessionsWire
 	_, err := c.sendWithToken(ctx, &request{
-		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions", call: call, kind: KindLogout,
+		method: http.MethodGet, path: "/api/logonSessions", resource: "logon sessions", call: call, kind: RequestKindLogout,
 	}, tok, func(ct string, body []byte) error { return decodeWire(ct, body, &list) })
 	if err != nil {
 		return "", err
@@ -426,7 +426,7 @@ func (c *Client) sendWithToken(ctx context.Context, r *request, tok string, deco
 // logon performs the logon POST and returns the token and the SessionId.
 func (c *Client) logon(ctx context.Context) (token, sessionID string, err error) {
 	var ls logonSessionWire
-	r := &request{method: http.MethodPost, path: "/api/sessionMngr/", rawQuery: "v=latest", resource: "logon session", logon: true, kind: kindFrom(ctx, KindLogon)}
+	r := &request{method: http.MethodPost, path: "/api/sessionMngr/", rawQuery: "v=latest", resource: "logon session", logon: true, kind: kindFrom(ctx, RequestKindLogon)}
 	resp, err := c.send(ctx, r, "")
 	if err != nil {
 		return "", "", err

@@ -2,6 +2,7 @@ package vem
 
 import (
 	"context"
+	"iter"
 
 	"github.com/vemkit/vem/internal/em"
 )
@@ -58,7 +59,7 @@ func (c *Client) GetBackupServer(ctx context.Context, id string) (*BackupServer,
 }
 
 var backupServers = resource[BackupServer, backupServerWire, *backupServerWire]{
-	kind: KindBackupServer, path: "/api/backupServers",
+	kind: KindBackupServer, path: "/api/backupServers", query: em.BackupServerQuery(),
 }
 
 var _ entity = (*BackupServer)(nil)
@@ -84,3 +85,21 @@ func (w *backupServerWire) toPublic() (*BackupServer, error) {
 		Links: w.Links,
 	}, nil
 }
+
+// QueryBackupServers runs a query-service query for backup servers
+// (GET /api/query?type=BackupServer&format=Entities) and yields them across
+// every page, as QueryBackupTaskSessions does. Filter and sort on the
+// BackupServerField constants.
+func (c *Client) QueryBackupServers(ctx context.Context, q Query) iter.Seq2[*BackupServer, error] {
+	return backupServers.queryAll(ctx, c, q)
+}
+
+// Query fields of BackupServer, for filters and sorts.
+const (
+	BackupServerFieldUID         Field = "UID"
+	BackupServerFieldName        Field = "Name"
+	BackupServerFieldDescription Field = "Description"
+	BackupServerFieldIPOrDNSName Field = "IpOrDnsName"
+	BackupServerFieldPort        Field = "Port"
+	BackupServerFieldVersion     Field = "Version"
+)

@@ -54,16 +54,16 @@ func (s *BackupJobSession) AlternateLink() (Link, bool) {
 	return s.Links.Find(RelAlternate, "")
 }
 
-// TaskSessionsLink returns the link to the list of the job session's task
+// BackupTaskSessionsLink returns the link to the list of the job session's task
 // sessions (Rel Down, Type BackupTaskSessionReferenceList); see also
 // Client.ListBackupJobSessionTaskSessions.
-func (s *BackupJobSession) TaskSessionsLink() (Link, bool) {
+func (s *BackupJobSession) BackupTaskSessionsLink() (Link, bool) {
 	return s.Links.Find(RelDown, TypeBackupTaskSessionReferenceList)
 }
 
-// JobRestorePointLink returns the link to the job-level restore point the job session
+// RestorePointLink returns the link to the job-level restore point the job session
 // produced (Rel Related, Type RestorePointReference), once there is one.
-func (s *BackupJobSession) JobRestorePointLink() (Link, bool) {
+func (s *BackupJobSession) RestorePointLink() (Link, bool) {
 	return s.Links.Find(RelRelated, TypeRestorePointReference)
 }
 
@@ -78,7 +78,7 @@ func (c *Client) GetBackupJobSession(ctx context.Context, id string) (*BackupJob
 // session as references: GET /api/backupSessions/{ID}/taskSessions. Read a
 // task session itself with GetBackupTaskSession(ctx, ref.ID()) or
 // FollowLink; to read them as entities in one request, query:
-// QueryBackupTaskSessions with Eq(TaskSessionFieldJobSessionUID, uid).
+// QueryBackupTaskSessions with Eq(BackupTaskSessionFieldJobSessionUID, uid).
 func (c *Client) ListBackupJobSessionTaskSessions(ctx context.Context, jobSessionID string) ([]EntityRef, error) {
 	return jobSessions.refs(ctx, c, jobSessionID, "taskSessions", "task sessions")
 }
@@ -86,25 +86,25 @@ func (c *Client) ListBackupJobSessionTaskSessions(ctx context.Context, jobSessio
 // QueryBackupJobSessions runs a query-service query for backup job sessions
 // (GET /api/query?type=BackupJobSession&format=Entities) and yields them
 // across every page, in the server's order, as QueryBackupTaskSessions
-// does. Filter and sort on the JobSessionField constants.
+// does. Filter and sort on the BackupJobSessionField constants.
 func (c *Client) QueryBackupJobSessions(ctx context.Context, q Query) iter.Seq2[*BackupJobSession, error] {
 	return jobSessions.queryAll(ctx, c, q)
 }
 
 // Query fields of BackupJobSession, for filters and sorts.
 const (
-	JobSessionFieldUID              Field = "UID"
-	JobSessionFieldName             Field = "Name"
-	JobSessionFieldJobType          Field = "JobType"
-	JobSessionFieldJobUID           Field = "JobUid"
-	JobSessionFieldJobName          Field = "JobName"
-	JobSessionFieldCreationTime     Field = "CreationTime"
-	JobSessionFieldEndTime          Field = "EndTime"
-	JobSessionFieldState            Field = "State"
-	JobSessionFieldResult           Field = "Result"
-	JobSessionFieldIsRetry          Field = "IsRetry"
-	JobSessionFieldBackupServerUID  Field = "BackupServerUid"
-	JobSessionFieldBackupServerName Field = "BackupServerName"
+	BackupJobSessionFieldUID              Field = "UID"
+	BackupJobSessionFieldName             Field = "Name"
+	BackupJobSessionFieldJobType          Field = "JobType"
+	BackupJobSessionFieldJobUID           Field = "JobUid"
+	BackupJobSessionFieldJobName          Field = "JobName"
+	BackupJobSessionFieldCreationTime     Field = "CreationTime"
+	BackupJobSessionFieldEndTime          Field = "EndTime"
+	BackupJobSessionFieldState            Field = "State"
+	BackupJobSessionFieldResult           Field = "Result"
+	BackupJobSessionFieldIsRetry          Field = "IsRetry"
+	BackupJobSessionFieldBackupServerUID  Field = "BackupServerUid"
+	BackupJobSessionFieldBackupServerName Field = "BackupServerName"
 )
 
 var jobSessions = resource[BackupJobSession, jobSessionWire, *jobSessionWire]{

@@ -55,9 +55,9 @@ func (s *BackupTaskSession) BackupServerLink() (Link, bool) {
 	return s.Links.Find(RelUp, TypeBackupServerReference)
 }
 
-// JobSessionLink returns the link to the job session the task belongs to
+// BackupJobSessionLink returns the link to the job session the task belongs to
 // (Rel Up, Type BackupJobSessionReference).
-func (s *BackupTaskSession) JobSessionLink() (Link, bool) {
+func (s *BackupTaskSession) BackupJobSessionLink() (Link, bool) {
 	return s.Links.Find(RelUp, TypeBackupJobSessionReference)
 }
 
@@ -87,7 +87,7 @@ func (c *Client) GetBackupTaskSession(ctx context.Context, id string) (*BackupTa
 // QueryBackupTaskSessions runs a query-service query for backup task
 // sessions and yields them one by one, across every page, in the server's
 // order: GET /api/query?type=BackupTaskSession&format=Entities&filter=...
-// Filter and sort on the TaskSessionField constants.
+// Filter and sort on the BackupTaskSessionField constants.
 //
 // Pages are requested only as the caller consumes results (see
 // Query.Concurrency), and no more once the caller stops ranging; requests
@@ -95,7 +95,7 @@ func (c *Client) GetBackupTaskSession(ctx context.Context, id string) (*BackupTa
 // error (nil session) and stops. A session that expires mid-query is renewed
 // as for any other call.
 //
-//	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldResult, vem.ResultFailed)}) {
+//	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.BackupTaskSessionFieldResult, vem.ResultFailed)}) {
 //		if err != nil {
 //			return err
 //		}
@@ -112,7 +112,7 @@ func (s *BackupTaskSession) JobSessionID() string {
 	if id := s.JobSessionUID.ID(); isGUID(id) {
 		return strings.ToLower(id)
 	}
-	if l, ok := s.JobSessionLink(); ok {
+	if l, ok := s.BackupJobSessionLink(); ok {
 		return l.ID()
 	}
 	return ""
@@ -120,20 +120,20 @@ func (s *BackupTaskSession) JobSessionID() string {
 
 // Query fields of BackupTaskSession, for filters and sorts.
 const (
-	TaskSessionFieldUID              Field = "UID"
-	TaskSessionFieldName             Field = "Name"
-	TaskSessionFieldCreationTime     Field = "CreationTime"
-	TaskSessionFieldEndTime          Field = "EndTime"
-	TaskSessionFieldState            Field = "State"
-	TaskSessionFieldResult           Field = "Result"
-	TaskSessionFieldReason           Field = "Reason"
-	TaskSessionFieldTotalSize        Field = "TotalSize"
-	TaskSessionFieldJobSessionUID    Field = "JobSessionUid"
-	TaskSessionFieldJobUID           Field = "JobUid"
-	TaskSessionFieldJobName          Field = "JobName"
-	TaskSessionFieldBackupServerUID  Field = "BackupServerUid"
-	TaskSessionFieldBackupServerName Field = "BackupServerName"
-	TaskSessionFieldVMDisplayName    Field = "VmDisplayName"
+	BackupTaskSessionFieldUID              Field = "UID"
+	BackupTaskSessionFieldName             Field = "Name"
+	BackupTaskSessionFieldCreationTime     Field = "CreationTime"
+	BackupTaskSessionFieldEndTime          Field = "EndTime"
+	BackupTaskSessionFieldState            Field = "State"
+	BackupTaskSessionFieldResult           Field = "Result"
+	BackupTaskSessionFieldReason           Field = "Reason"
+	BackupTaskSessionFieldTotalSize        Field = "TotalSize"
+	BackupTaskSessionFieldJobSessionUID    Field = "JobSessionUid"
+	BackupTaskSessionFieldJobUID           Field = "JobUid"
+	BackupTaskSessionFieldJobName          Field = "JobName"
+	BackupTaskSessionFieldBackupServerUID  Field = "BackupServerUid"
+	BackupTaskSessionFieldBackupServerName Field = "BackupServerName"
+	BackupTaskSessionFieldVMDisplayName    Field = "VmDisplayName"
 )
 
 var taskSessions = resource[BackupTaskSession, taskSessionWire, *taskSessionWire]{

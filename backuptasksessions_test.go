@@ -198,7 +198,7 @@ func TestGetBackupTaskSessionRunning(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Equal(t, StateInProgress, s.State)
-	assert.False(t, s.State.Finished())
+	assert.False(t, s.State.Ended())
 	assert.Equal(t, ResultNone, s.Result)
 	assert.True(t, s.EndTime.IsZero())
 	assert.Equal(t, wantSeed().CreationTime, s.CreationTime)
@@ -210,7 +210,7 @@ func TestGetBackupTaskSessionRunning(t *testing.T) {
 	l, ok := s.BackupServerLink()
 	require.True(t, ok)
 	assert.Equal(t, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", l.ID())
-	l, ok = s.JobSessionLink()
+	l, ok = s.BackupJobSessionLink()
 	require.True(t, ok)
 	assert.Equal(t, "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", l.ID())
 	l, ok = s.AlternateLink()
@@ -229,7 +229,7 @@ func TestBackupTaskSessionLinkHelpers(t *testing.T) {
 		id       string
 	}{
 		{"backup server", s.BackupServerLink, RelUp, TypeBackupServerReference, "enterprise01.tech.local", "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"},
-		{"job session", s.JobSessionLink, RelUp, TypeBackupJobSessionReference, "vCD Job Template@2025-10-11 20:00:04", "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"},
+		{"job session", s.BackupJobSessionLink, RelUp, TypeBackupJobSessionReference, "vCD Job Template@2025-10-11 20:00:04", "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"},
 		{"alternate", s.AlternateLink, RelAlternate, TypeBackupTaskSessionReference, "AnT_VM2@2025-10-11 20:06:09", seedGUID},
 		{"restore point", s.VMRestorePointLink, RelRelated, TypeVMRestorePoint, "AnT_VM2-bFpa@2025-10-11 20:06:23", "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"},
 	}
@@ -250,7 +250,7 @@ func TestBackupTaskSessionLinkHelpers(t *testing.T) {
 	l, ok := rev.BackupServerLink()
 	require.True(t, ok)
 	assert.Equal(t, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", l.ID())
-	l, ok = rev.JobSessionLink()
+	l, ok = rev.BackupJobSessionLink()
 	require.True(t, ok)
 	assert.Equal(t, "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", l.ID())
 
@@ -260,7 +260,7 @@ func TestBackupTaskSessionLinkHelpers(t *testing.T) {
 	assert.False(t, ok)
 
 	var empty BackupTaskSession
-	for _, get := range []func() (Link, bool){empty.BackupServerLink, empty.JobSessionLink, empty.AlternateLink, empty.VMRestorePointLink} {
+	for _, get := range []func() (Link, bool){empty.BackupServerLink, empty.BackupJobSessionLink, empty.AlternateLink, empty.VMRestorePointLink} {
 		_, ok := get()
 		assert.False(t, ok)
 	}
@@ -270,9 +270,9 @@ func TestBackupTaskSessionDuration(t *testing.T) {
 	t.Parallel()
 	s := wantSeed()
 	assert.Equal(t, "59.72s", s.Duration().String())
-	assert.True(t, s.State.Finished())
-	assert.True(t, StateStopped.Finished())
-	assert.False(t, StateWorking.Finished())
+	assert.True(t, s.State.Ended())
+	assert.True(t, StateStopped.Ended())
+	assert.False(t, StateWorking.Ended())
 }
 
 // Hrefs with "&amp;" are unescaped by the XML decoder, and action links

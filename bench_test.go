@@ -141,7 +141,7 @@ func BenchmarkGet(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var ts plainTaskSession
-				if err := p.get(ctx, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity", &ts); err != nil || ts.TotalSize != 12884901888 {
+				if err := p.get(ctx, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity", &ts); err != nil || ts.TotalSize != 12884901888 {
 					b.Fatal(err, ts.TotalSize)
 				}
 			}
@@ -150,7 +150,7 @@ func BenchmarkGet(b *testing.B) {
 			c := newVem(b, s, vem.WithFormat(f))
 			b.ReportAllocs()
 			for b.Loop() {
-				ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				if err != nil || ts.TotalSize != 12884901888 {
 					b.Fatal(err)
 				}
@@ -173,13 +173,13 @@ func BenchmarkGetParallel(b *testing.B) {
 					p := newPlain(b, s, f)
 					get = func() (int64, error) {
 						var ts plainTaskSession
-						err := p.get(ctx, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity", &ts)
+						err := p.get(ctx, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity", &ts)
 						return ts.TotalSize, err
 					}
 				} else {
 					c := newVem(b, s, vem.WithFormat(f))
 					get = func() (int64, error) {
-						ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+						ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 						if err != nil {
 							return 0, err
 						}
@@ -213,7 +213,7 @@ func BenchmarkGetParallel(b *testing.B) {
 func BenchmarkQuery(b *testing.B) {
 	s := vemtest.NewServer(vemtest.WithDataset(10000 - 1)) // plus the seed
 	defer s.Close()
-	total := s.TaskSessionCount()
+	total := s.BackupTaskSessionCount()
 	ctx := context.Background()
 	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
 		for _, pageSize := range []int{100, 1000} {
@@ -312,7 +312,7 @@ func BenchmarkResolveJobSessions(b *testing.B) {
 			before := s.Stats().Requests
 			b.ReportAllocs()
 			for b.Loop() {
-				m, err := c.NewResolver(0).JobSessions(ctx, tasks)
+				m, err := c.NewResolver(0).BackupJobSessionsOf(ctx, tasks)
 				if err != nil || len(m) != 20 {
 					b.Fatal(err, len(m))
 				}

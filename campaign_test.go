@@ -161,7 +161,7 @@ func TestFaultCampaignWithoutRetries(t *testing.T) {
 		t.Skip("fault campaign skipped in -short mode")
 	}
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	res := runCampaign(t, vem.NoRetry)
+	res := runCampaign(t, vem.NoRetries())
 	st := res.stats
 	t.Logf("ok=%d typedErrors=%d requests=%d logons=%d expirations=%d resets=%d injectedErrors=%d",
 		res.ok, res.typedErrs, st.Requests, st.Logons, st.Expirations, st.Resets, st.InjectedErrors)

@@ -63,7 +63,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		format:           FormatXML,
 		timeout:          DefaultTimeout,
 		userAgent:        DefaultUserAgent,
-		retry:            DefaultRetryPolicy,
+		retry:            DefaultRetry(),
 		maxResponseBytes: DefaultMaxResponseBytes,
 	}
 	for _, opt := range opts {

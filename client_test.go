@@ -157,8 +157,8 @@ func TestOptionsAcceptGoodInput(t *testing.T) {
 		"format xml":              {WithFormat(FormatXML)},
 		"timeout":                 {WithTimeout(time.Millisecond)},
 		"user agent":              {WithUserAgent("monitor/1.0")},
-		"retry":                   {WithRetry(DefaultRetryPolicy)},
-		"no retry":                {WithRetry(NoRetry)},
+		"retry":                   {WithRetry(DefaultRetry())},
+		"no retry":                {WithRetry(NoRetries())},
 		"keep-alive":              {WithKeepAlive(time.Minute)},
 		"max response bytes":      {WithMaxResponseBytes(1024)},
 		"allow insecure http":     {WithAllowInsecureHTTP()},
@@ -308,7 +308,7 @@ func TestResponseHeadersAreBounded(t *testing.T) {
 		w.WriteHeader(http.StatusCreated)
 	}))
 	defer srv.Close()
-	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(poolOf(srv)), WithRetry(NoRetry))
+	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(poolOf(srv)), WithRetry(NoRetries()))
 	require.NoError(t, err)
 	defer c.Close()
 	err = c.Logon(context.Background())

@@ -25,7 +25,7 @@ func TestCloseWithRenewingCallsInFlight(t *testing.T) {
 	const rounds, workers = 8, 16
 	for round := range rounds {
 		c, err := vem.New(srv.URL, vem.WithHTTPClient(srv.Client()), vem.WithCredentials(srv.Username, srv.Password),
-			vem.WithRetry(vem.NoRetry))
+			vem.WithRetry(vem.NoRetries()))
 		require.NoError(t, err)
 		require.NoError(t, c.Logon(context.Background()))
 

@@ -23,7 +23,7 @@ func TestCloseStopsHangingLogon(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(poolOf(srv)),
-		WithTimeout(time.Hour), WithRetry(NoRetry))
+		WithTimeout(time.Hour), WithRetry(NoRetries()))
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -93,7 +93,7 @@ func TestDeepXMLIsRefused(t *testing.T) {
 	em2.serveTaskFunc(seedGUID, func(int, *http.Request) (*http.Response, error) {
 		return mockResp(http.StatusInternalServerError, ctXML, []byte(deepError)), nil
 	})
-	c2 := em2.client(t, WithRetry(NoRetry))
+	c2 := em2.client(t, WithRetry(NoRetries()))
 	_, err = c2.GetBackupTaskSession(context.Background(), seedGUID)
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)

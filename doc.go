@@ -46,9 +46,14 @@
 // ErrNotEnterpriseManager: the address is probably not EM's (port 9398,
 // under /api).
 //
-// NewFromEnv builds a client from VEM_URL, VEM_USERNAME, VEM_PASSWORD,
-// VEM_SESSION_ID, VEM_CA_FILE and VEM_INSECURE, as the vem command reads
-// them; FromEnv returns those options.
+// ReadEnv reads VEM_URL, VEM_USERNAME, VEM_PASSWORD, VEM_SESSION_ID,
+// VEM_CA_FILE and VEM_INSECURE, as the vem command reads them; the Env's
+// NewClient builds a client from them (Options returns the options).
+//
+// WithObserver reports every HTTP attempt (calls, retries, logons,
+// renewals, logouts) as a typed RequestEvent: the way to count, trace or
+// print requests. The log messages of WithLogger are for people and are
+// not an API.
 //
 // Close (or CloseContext) ends the client: from then on no logon begins,
 // calls in flight fail with ErrClosed, the session the client opened is
@@ -76,7 +81,7 @@
 // ("urn:veeam:BackupTaskSession:<GUID>") and return entities
 // (?format=Entity). Related resources are reached through links:
 //
-//	if l, ok := ts.JobSessionLink(); ok {
+//	if l, ok := ts.BackupJobSessionLink(); ok {
 //		js, err := c.GetBackupJobSession(ctx, l.ID())
 //		...
 //	}
@@ -103,7 +108,7 @@
 // without loss or repeats; an idle watcher costs one query per Interval:
 //
 //	w := c.NewWatcher(vem.WatchOptions{Resume: saved})
-//	for ts, err := range w.TaskSessions(ctx) {
+//	for ts, err := range w.BackupTaskSessions(ctx) {
 //		if err != nil {
 //			return err
 //		}

@@ -19,7 +19,7 @@ import (
 
 // End-to-end tests: the client against vemtest over real HTTPS.
 
-const seedID = vemtest.SeedTaskSessionID
+const seedID = vemtest.SeedBackupTaskSessionID
 
 func newE2E(t *testing.T, srvOpts []vemtest.Option, opts ...vem.Option) (*vemtest.Server, *vem.Client) {
 	t.Helper()
@@ -51,7 +51,7 @@ func assertSeed(t *testing.T, ts *vem.BackupTaskSession) {
 		name string
 	}{
 		{ts.BackupServerLink, "a490c017-2c1c-40ee-8bcf-73bcce6ab36f", "enterprise01.tech.local"},
-		{ts.JobSessionLink, "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "vCD Job Template@2025-10-11 20:00:04"},
+		{ts.BackupJobSessionLink, "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c", "vCD Job Template@2025-10-11 20:00:04"},
 		{ts.AlternateLink, seedID, "AnT_VM2@2025-10-11 20:06:09"},
 		{ts.VMRestorePointLink, "a3571c27-a3a9-4ac8-8dfb-71a2336b3218", "AnT_VM2-bFpa@2025-10-11 20:06:23"},
 	} {
@@ -68,9 +68,9 @@ func TestE2EGetSeedAllFormats(t *testing.T) {
 		style  vemtest.JSONStyle
 		format vem.Format
 	}{
-		{"xml", vemtest.EM12PascalCase, vem.FormatXML},
-		{"json-em12", vemtest.EM12PascalCase, vem.FormatJSON},
-		{"json-em13", vemtest.EM13CamelCase, vem.FormatJSON},
+		{"xml", vemtest.JSONStyleEM12PascalCase, vem.FormatXML},
+		{"json-em12", vemtest.JSONStyleEM12PascalCase, vem.FormatJSON},
+		{"json-em13", vemtest.JSONStyleEM13CamelCase, vem.FormatJSON},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, c := newE2E(t, []vemtest.Option{vemtest.WithJSONStyle(tc.style)}, vem.WithFormat(tc.format))
@@ -230,7 +230,7 @@ func TestE2ERelatedResources(t *testing.T) {
 	ctx := context.Background()
 	ts, err := c.GetBackupTaskSession(ctx, seedID)
 	require.NoError(t, err)
-	l, _ := ts.JobSessionLink()
+	l, _ := ts.BackupJobSessionLink()
 	assert.Contains(t, l.Href, "localhost:1")
 
 	var js vem.BackupJobSession
@@ -262,7 +262,7 @@ func TestE2ERelatedResources(t *testing.T) {
 		found = found || r.ID() == seedID
 	}
 	assert.True(t, found, "the job session lists the seed task")
-	tl, ok := js.TaskSessionsLink()
+	tl, ok := js.BackupTaskSessionsLink()
 	require.True(t, ok)
 	var refs2 []vem.EntityRef
 	require.NoError(t, c.FollowLink(ctx, tl, &refs2))
@@ -278,12 +278,12 @@ func TestE2EQueryFilters(t *testing.T) {
 		name   string
 		style  vemtest.JSONStyle
 		format vem.Format
-	}{{"xml", vemtest.EM12PascalCase, vem.FormatXML}, {"em12", vemtest.EM12PascalCase, vem.FormatJSON}, {"em13", vemtest.EM13CamelCase, vem.FormatJSON}} {
+	}{{"xml", vemtest.JSONStyleEM12PascalCase, vem.FormatXML}, {"em12", vemtest.JSONStyleEM12PascalCase, vem.FormatJSON}, {"em13", vemtest.JSONStyleEM13CamelCase, vem.FormatJSON}} {
 		t.Run(style.name, func(t *testing.T) {
 			s, c := newE2E(t, []vemtest.Option{vemtest.WithDataset(250), vemtest.WithJSONStyle(style.style)}, vem.WithFormat(style.format))
 			ctx := context.Background()
 			all := queryAll(t, c, vem.Query{PageSize: 40, SortAsc: "CreationTime"})
-			require.Len(t, all, s.TaskSessionCount())
+			require.Len(t, all, s.BackupTaskSessionCount())
 			for i := 1; i < len(all); i++ {
 				require.False(t, all[i].CreationTime.Before(all[i-1].CreationTime), "sorted ascending")
 			}
@@ -323,7 +323,7 @@ func TestE2EQueryFilters(t *testing.T) {
 			// A job name with spaces and quotes survives the trip.
 			var jobName string
 			for _, ts := range all {
-				if l, ok := ts.JobSessionLink(); ok {
+				if l, ok := ts.BackupJobSessionLink(); ok {
 					js, err := c.GetBackupJobSession(ctx, l.ID())
 					require.NoError(t, err)
 					if js.JobName != "" && containsAny(js.JobName, ` "`) {
@@ -371,12 +371,12 @@ func TestE2EQueryRelogonMidway(t *testing.T) {
 			s.ExpireSessions()
 		}
 	}
-	assert.Equal(t, s.TaskSessionCount(), n)
+	assert.Equal(t, s.BackupTaskSessionCount(), n)
 	assert.Equal(t, 2, s.Stats().Logons)
 }
 
 func TestE2EErrorsAreTyped(t *testing.T) {
-	s, c := newE2E(t, nil, vem.WithRetry(vem.NoRetry))
+	s, c := newE2E(t, nil, vem.WithRetry(vem.NoRetries()))
 	s.FailNext(1, 500)
 	_, err := c.GetBackupTaskSession(context.Background(), seedID)
 	var apiErr *vem.APIError
@@ -452,20 +452,20 @@ func TestE2EQueryEveryType(t *testing.T) {
 		name   string
 		style  vemtest.JSONStyle
 		format vem.Format
-	}{{"xml", vemtest.EM12PascalCase, vem.FormatXML}, {"em12", vemtest.EM12PascalCase, vem.FormatJSON}, {"em13", vemtest.EM13CamelCase, vem.FormatJSON}} {
+	}{{"xml", vemtest.JSONStyleEM12PascalCase, vem.FormatXML}, {"em12", vemtest.JSONStyleEM12PascalCase, vem.FormatJSON}, {"em13", vemtest.JSONStyleEM13CamelCase, vem.FormatJSON}} {
 		t.Run(style.name, func(t *testing.T) {
 			_, c := newE2E(t, []vemtest.Option{vemtest.WithDataset(250), vemtest.WithJSONStyle(style.style)}, vem.WithFormat(style.format))
 			e2eQueryCase[vem.BackupJobSession]{
-				name: "job sessions", sort: vem.JobSessionFieldCreationTime,
+				name: "job sessions", sort: vem.BackupJobSessionFieldCreationTime,
 				query: func(c *vem.Client, q vem.Query) iter.Seq2[*vem.BackupJobSession, error] {
 					return c.QueryBackupJobSessions(context.Background(), q)
 				},
 				uid:  func(s *vem.BackupJobSession) vem.UID { return s.UID },
 				time: func(s *vem.BackupJobSession) time.Time { return s.CreationTime },
 				cases: []e2eFilter[vem.BackupJobSession]{
-					{"failed", vem.Eq(vem.JobSessionFieldResult, vem.ResultFailed), func(s *vem.BackupJobSession) bool { return s.Result == vem.ResultFailed }},
-					{"finished", vem.Eq(vem.JobSessionFieldState, vem.StateStopped), func(s *vem.BackupJobSession) bool { return s.State == vem.StateStopped }},
-					{"one job", vem.Eq(vem.JobSessionFieldJobName, "vCD Job Template"), func(s *vem.BackupJobSession) bool { return s.JobName == "vCD Job Template" }},
+					{"failed", vem.Eq(vem.BackupJobSessionFieldResult, vem.ResultFailed), func(s *vem.BackupJobSession) bool { return s.Result == vem.ResultFailed }},
+					{"finished", vem.Eq(vem.BackupJobSessionFieldState, vem.StateStopped), func(s *vem.BackupJobSession) bool { return s.State == vem.StateStopped }},
+					{"one job", vem.Eq(vem.BackupJobSessionFieldJobName, "vCD Job Template"), func(s *vem.BackupJobSession) bool { return s.JobName == "vCD Job Template" }},
 				},
 			}.run(t, c)
 			e2eQueryCase[vem.VMRestorePoint]{

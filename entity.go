@@ -71,6 +71,11 @@ type resource[T, W any, PW wire[T, W]] struct {
 	kind  string       // the kind in UIDs, the XML root and the Type attribute
 	path  string       // the collection path, e.g. "/api/jobs"
 	query em.QueryType // the query-service type; Name "" when not queryable
+	// elem is the element of one entity in a query result when it is not
+	// the kind (<CdpPolicySession Type="CdpReplicaSession">); container
+	// is the QueryResult element holding the collection when it is not
+	// Entities (tasks and NAS objects are in <Resources>).
+	elem, container string
 }
 
 // decode decodes one entity document. wantGUID, when set, is the GUID that

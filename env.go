@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// The environment variables FromEnv reads; the vem command reads the same.
+// The environment variables ReadEnv reads; the vem command reads the same.
 const (
 	EnvURL       = "VEM_URL"        // Enterprise Manager address, e.g. https://em.example.com:9398
 	EnvUsername  = "VEM_USERNAME"   // user name, e.g. DOMAIN\user
@@ -21,39 +21,13 @@ const (
 	EnvInsecure  = "VEM_INSECURE"   // 1/true/yes/on: skip TLS verification, allow http://
 )
 
-// FromEnv reads the connection settings from the environment, as the vem
-// command does, and returns the options for New and the base URL:
-//
-//   - VEM_URL (required): https://host:9398; an http:// address needs
-//     VEM_INSECURE.
-//   - VEM_SESSION_ID: a session to reuse (WithSessionID). Without it,
-//     VEM_USERNAME and VEM_PASSWORD are required; with it they are
-//     optional and, when both are set, renew the session if EM has ended
-//     it.
-//   - VEM_INSECURE (1, true, yes, on; 0, false, no, off or empty): skip
-//     certificate verification (WithInsecureSkipVerify), or allow http://
-//     (WithAllowInsecureHTTP).
-//   - VEM_CA_FILE: PEM certificates to trust (WithRootCAs); ignored with
-//     VEM_INSECURE.
-//
-// Values are trimmed of surrounding white space, except the password. The
-// password never appears in an error.
-func FromEnv() (opts []Option, baseURL string, err error) {
-	return fromEnv(os.Getenv)
-}
-
-// NewFromEnv returns a client configured by FromEnv; opts are added after
-// the environment's options and so override them.
-func NewFromEnv(opts ...Option) (*Client, error) {
-	envOpts, baseURL, err := FromEnv()
-	if err != nil {
-		return nil, err
-	}
-	return New(baseURL, append(envOpts, opts...)...)
-}
-
 // Env is what the VEM_* environment variables hold: the connection
-// settings FromEnv and the vem command read.
+// settings the vem command reads. ReadEnv reads them; Options and NewClient
+// turn them into a client. They are the one way in from the environment:
+//
+//	env, err := vem.ReadEnv(nil)
+//	...
+//	c, err := env.NewClient()
 type Env struct {
 	URL       string // VEM_URL
 	Username  string // VEM_USERNAME
@@ -65,8 +39,8 @@ type Env struct {
 
 // ReadEnv reads the VEM_* variables through getenv (os.Getenv when nil):
 // values trimmed of surrounding white space, except the password, and
-// VEM_INSECURE parsed by ParseEnvBool. It checks nothing else; FromEnv
-// checks and turns them into options.
+// VEM_INSECURE parsed by ParseEnvBool. It checks nothing else; Options
+// checks them and turns them into options.
 func ReadEnv(getenv func(string) string) (Env, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -82,11 +56,37 @@ func ReadEnv(getenv func(string) string) (Env, error) {
 	}, nil
 }
 
-func fromEnv(getenv func(string) string) ([]Option, string, error) {
-	e, err := ReadEnv(getenv)
+// Options checks the settings and returns the options for New(e.URL, ...):
+//
+//   - VEM_URL (required): https://host:9398; an http:// address needs
+//     VEM_INSECURE.
+//   - VEM_SESSION_ID: a session to reuse (WithSessionID). Without it,
+//     VEM_USERNAME and VEM_PASSWORD are required; with it they are
+//     optional and, when both are set, renew the session if EM has ended
+//     it.
+//   - VEM_INSECURE (1, true, yes, on; 0, false, no, off or empty): skip
+//     certificate verification (WithInsecureSkipVerify), or allow http://
+//     (WithAllowInsecureHTTP).
+//   - VEM_CA_FILE: PEM certificates to trust (WithRootCAs); ignored with
+//     VEM_INSECURE.
+//
+// The password never appears in an error.
+func (e Env) Options() ([]Option, error) {
+	opts, _, err := e.options()
+	return opts, err
+}
+
+// NewClient returns a client for e.URL configured by Options; opts are
+// added after those and so override them.
+func (e Env) NewClient(opts ...Option) (*Client, error) {
+	envOpts, baseURL, err := e.options()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
+	return New(baseURL, append(envOpts, opts...)...)
+}
+
+func (e Env) options() ([]Option, string, error) {
 	raw := e.URL
 	if raw == "" {
 		return nil, "", fmt.Errorf("vem: %s is not set (want e.g. https://em.example.com:9398)", EnvURL)

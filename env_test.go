@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestFromEnv: the environment is read as the vem command reads it.
-func TestFromEnv(t *testing.T) {
+// TestEnvOptions: the environment is read as the vem command reads it.
+func TestEnvOptions(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
@@ -64,7 +64,13 @@ func TestFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts, base, err := fromEnv(func(k string) string { return tt.env[k] })
+			opts, base, err := func() ([]Option, string, error) {
+				e, err := ReadEnv(func(k string) string { return tt.env[k] })
+				if err != nil {
+					return nil, "", err
+				}
+				return e.options()
+			}()
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
@@ -83,22 +89,39 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
-// TestNewFromEnv reads the real environment; later options win.
-func TestNewFromEnv(t *testing.T) {
+// TestEnvNewClient reads the real environment; later options win. The
+// deprecated NewFromEnv and FromEnv read the same.
+func TestEnvNewClient(t *testing.T) {
 	t.Setenv(EnvURL, "https://em.example.com:9398/api/")
 	t.Setenv(EnvUsername, "u")
 	t.Setenv(EnvPassword, "p4ss-word")
 	t.Setenv(EnvSessionID, "")
 	t.Setenv(EnvCAFile, "")
 	t.Setenv(EnvInsecure, "")
-	c, err := NewFromEnv(WithFormat(FormatJSON))
+	env, err := ReadEnv(nil)
+	require.NoError(t, err)
+	c, err := env.NewClient(WithFormat(FormatJSON))
 	require.NoError(t, err)
 	defer c.Close()
 	assert.Equal(t, "https://em.example.com:9398", c.BaseURL())
 	assert.Equal(t, FormatJSON, c.Format())
 	assert.True(t, c.cfg.hasCredentials)
 
+	old, err := NewFromEnv(WithFormat(FormatJSON))
+	require.NoError(t, err)
+	defer old.Close()
+	assert.Equal(t, c.BaseURL(), old.BaseURL())
+	assert.Equal(t, FormatJSON, old.Format())
+	opts, base, err := FromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, env.URL, base)
+	assert.Len(t, opts, 1) // the credentials
+
 	t.Setenv(EnvURL, "")
+	env, err = ReadEnv(nil)
+	require.NoError(t, err)
+	_, err = env.NewClient()
+	require.ErrorContains(t, err, "VEM_URL")
 	_, err = NewFromEnv()
 	require.ErrorContains(t, err, "VEM_URL")
 }

@@ -57,7 +57,7 @@ func TestAPIErrors(t *testing.T) {
 				return mockResp(tt.status, tt.ct, tt.body), nil
 			})
 			// A borrowed session without credentials: a 401 is final.
-			c := em.borrowedClient(t, "tok-b", WithRetry(NoRetry))
+			c := em.borrowedClient(t, "tok-b", WithRetry(NoRetries()))
 			s, err := c.GetBackupTaskSession(context.Background(), seedGUID)
 			require.Error(t, err)
 			assert.Nil(t, s)

@@ -33,7 +33,7 @@ func Example() {
 	}
 	fmt.Println(s.UID)
 	fmt.Println(s.Name)
-	fmt.Println(s.VMDisplayName, s.State, s.Result, s.State.Finished())
+	fmt.Println(s.VMDisplayName, s.State, s.Result, s.State.Ended())
 	fmt.Println(s.CreationTime, s.Duration())
 	fmt.Println(s.TotalSize>>30, "GiB")
 	// Output:
@@ -62,7 +62,7 @@ func ExampleBackupTaskSession_links() {
 	if l, ok := s.BackupServerLink(); ok {
 		fmt.Println("backup server:", l.Name, l.ID())
 	}
-	if l, ok := s.JobSessionLink(); ok {
+	if l, ok := s.BackupJobSessionLink(); ok {
 		fmt.Println("job session:  ", l.Name, l.ID())
 	}
 	if l, ok := s.AlternateLink(); ok {
@@ -129,8 +129,8 @@ func ExampleClient_QueryBackupTaskSessions() {
 	defer c.Close()
 
 	q := vem.Query{
-		Filter:   vem.And(vem.Eq(vem.TaskSessionFieldResult, vem.ResultSuccess), vem.Eq(vem.TaskSessionFieldState, vem.StateCompleted)),
-		SortDesc: vem.TaskSessionFieldCreationTime,
+		Filter:   vem.And(vem.Eq(vem.BackupTaskSessionFieldResult, vem.ResultSuccess), vem.Eq(vem.BackupTaskSessionFieldState, vem.StateCompleted)),
+		SortDesc: vem.BackupTaskSessionFieldCreationTime,
 		PageSize: 10,
 	}
 	n := 0
@@ -138,7 +138,7 @@ func ExampleClient_QueryBackupTaskSessions() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if ts.UID == "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID {
+		if ts.UID == "urn:veeam:BackupTaskSession:"+vemtest.SeedBackupTaskSessionID {
 			fmt.Println("seed:", ts.Name, ts.Result)
 		}
 		n++
@@ -154,10 +154,10 @@ func ExampleClient_QueryBackupTaskSessions() {
 func ExampleFilter() {
 	since := time.Date(2025, 8, 15, 8, 0, 0, 0, time.FixedZone("CEST", 2*3600))
 	f := vem.And(
-		vem.Or(vem.Eq(vem.TaskSessionFieldJobName, "Fileserver Backup"), vem.Eq(vem.TaskSessionFieldJobName, `SQL "prod"`)),
-		vem.Gt(vem.TaskSessionFieldResult, vem.ResultSuccess), // enums compare by position: Warning or Failed
-		vem.Ge(vem.TaskSessionFieldCreationTime, since),
-		vem.Gt(vem.TaskSessionFieldTotalSize, 1e9),
+		vem.Or(vem.Eq(vem.BackupTaskSessionFieldJobName, "Fileserver Backup"), vem.Eq(vem.BackupTaskSessionFieldJobName, `SQL "prod"`)),
+		vem.Gt(vem.BackupTaskSessionFieldResult, vem.ResultSuccess), // enums compare by position: Warning or Failed
+		vem.Ge(vem.BackupTaskSessionFieldCreationTime, since),
+		vem.Gt(vem.BackupTaskSessionFieldTotalSize, 1e9),
 	)
 	fmt.Println(f)
 	// Output:
@@ -176,11 +176,11 @@ func ExampleClient_FollowLink() {
 	defer c.Close()
 	ctx := context.Background()
 
-	ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 	if err != nil {
 		log.Fatal(err)
 	}
-	l, _ := ts.JobSessionLink()
+	l, _ := ts.BackupJobSessionLink()
 	var js vem.BackupJobSession
 	if err := c.FollowLink(ctx, l, &js); err != nil {
 		log.Fatal(err)
@@ -203,14 +203,14 @@ func ExampleResolver() {
 	ctx := context.Background()
 
 	var tasks []*vem.BackupTaskSession
-	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldJobName, "vCD Job Template")}) {
+	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.BackupTaskSessionFieldJobName, "vCD Job Template")}) {
 		if err != nil {
 			log.Fatal(err)
 		}
 		tasks = append(tasks, ts)
 	}
 	before := srv.Stats().Requests
-	jobSessions, err := c.NewResolver(0).JobSessions(ctx, tasks)
+	jobSessions, err := c.NewResolver(0).BackupJobSessionsOf(ctx, tasks)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func ExampleWithSessionID() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ts, err := borrower.GetBackupTaskSession(context.Background(), vemtest.SeedTaskSessionID)
+	ts, err := borrower.GetBackupTaskSession(context.Background(), vemtest.SeedBackupTaskSessionID)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -275,8 +275,8 @@ func ExampleClient_GetJob() {
 	}
 	fmt.Println(len(objs) > 0)
 	for js, err := range c.QueryBackupJobSessions(ctx, vem.Query{
-		Filter:   vem.Eq(vem.JobSessionFieldJobUID, j.UID),
-		SortDesc: vem.JobSessionFieldCreationTime,
+		Filter:   vem.Eq(vem.BackupJobSessionFieldJobUID, j.UID),
+		SortDesc: vem.BackupJobSessionFieldCreationTime,
 		PageSize: 1, Concurrency: 1,
 	}) {
 		if err != nil {

@@ -52,8 +52,8 @@ func ExampleClient_WaitBackupJobSession() {
 	}
 	var id string
 	for s, err := range c.QueryBackupJobSessions(ctx, vem.Query{
-		Filter:   vem.Eq(vem.JobSessionFieldJobName, "vCD Job Template"),
-		SortDesc: vem.JobSessionFieldCreationTime, PageSize: 1,
+		Filter:   vem.Eq(vem.BackupJobSessionFieldJobName, "vCD Job Template"),
+		SortDesc: vem.BackupJobSessionFieldCreationTime, PageSize: 1,
 	}) {
 		if err != nil {
 			log.Fatal(err)
@@ -66,7 +66,7 @@ func ExampleClient_WaitBackupJobSession() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(js.State, js.Result, js.State.Finished())
+	fmt.Println(js.State, js.Result, js.State.Ended())
 	fmt.Println(js.FailureMessage)
 	// Output:
 	// Stopped Failed true

@@ -12,8 +12,8 @@ import (
 )
 
 // Field is a query-service field name, for filters and sorts. Each queryable
-// resource declares its fields as constants (TaskSessionFieldCreationTime,
-// JobSessionFieldIsRetry, VMRestorePointFieldVMDisplayName, JobFieldName,
+// resource declares its fields as constants (BackupTaskSessionFieldCreationTime,
+// BackupJobSessionFieldIsRetry, VMRestorePointFieldVMDisplayName, JobFieldName,
 // ...); an untyped string constant such as "Result" works as well. EM
 // matches field names case-insensitively.
 type Field string

@@ -123,7 +123,7 @@ func FuzzFilterParsesBack(f *testing.F) {
 	f.Add([]byte{1, 3, 2, 1, 3, 5, 0, 4, 2, 2, 4}, "Überserver « plein »", "x==y")
 	s := vemtest.NewServer(vemtest.WithDataset(5))
 	f.Cleanup(s.Close)
-	c, err := vem.New(s.URL, vem.WithHTTPClient(s.Client()), vem.WithCredentials(s.Username, s.Password), vem.WithRetry(vem.NoRetry))
+	c, err := vem.New(s.URL, vem.WithHTTPClient(s.Client()), vem.WithCredentials(s.Username, s.Password), vem.WithRetry(vem.NoRetries()))
 	require.NoError(f, err)
 	f.Cleanup(func() { _ = c.Close() })
 	sent := 0

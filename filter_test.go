@@ -40,7 +40,7 @@ func TestFilterString(t *testing.T) {
 		{"float32", Lt("TotalSize", float32(0.25)), "TotalSize<0.25"},
 		{"int8", Eq("TotalSize", int8(-3)), "TotalSize==-3"},
 		{"uint64 max", Le("TotalSize", uint64(math.MaxUint64)), "TotalSize<=18446744073709551615"},
-		{"typed field constant", Eq(TaskSessionFieldVMDisplayName, "db 01"), `VmDisplayName=="db 01"`},
+		{"typed field constant", Eq(BackupTaskSessionFieldVMDisplayName, "db 01"), `VmDisplayName=="db 01"`},
 		{"job field constant", Eq(JobFieldScheduleEnabled, false), "ScheduleEnabled==false"},
 		{"inner quotes doubled", Eq("JobName", `Fileserver "A" Backup`), `JobName=="Fileserver ""A"" Backup"`},
 		{"quote without space", Eq("Name", `a"b`), `Name=="a""b"`},

@@ -207,7 +207,7 @@ func (em *fakeEM) calls(method, url string) int {
 func newMockClient(t testing.TB, opts ...Option) (*Client, *httpmock.MockTransport) {
 	t.Helper()
 	em := newFakeEM(t)
-	return em.client(t, append([]Option{WithRetry(NoRetry)}, opts...)...), em.mt
+	return em.client(t, append([]Option{WithRetry(NoRetries())}, opts...)...), em.mt
 }
 
 // serveFile registers a GET responder that answers a testdata file.

@@ -2,10 +2,7 @@ package vem
 
 import (
 	"context"
-	"encoding/xml"
-	"fmt"
 	"iter"
-	"net/http"
 	"strings"
 	"time"
 
@@ -79,15 +76,15 @@ func (j *Job) AlternateLink() (Link, bool) {
 	return j.Links.Find(RelAlternate, "")
 }
 
-// JobSessionsLink returns the link to the list of the job's sessions (Rel
+// BackupJobSessionsLink returns the link to the list of the job's sessions (Rel
 // Down, Type BackupJobSessionReferenceList).
-func (j *Job) JobSessionsLink() (Link, bool) {
+func (j *Job) BackupJobSessionsLink() (Link, bool) {
 	return j.Links.Find(RelDown, TypeBackupJobSessionReferenceList)
 }
 
-// IncludesLink returns the link to the objects the job processes (Rel Down,
+// JobIncludesLink returns the link to the objects the job processes (Rel Down,
 // path /api/jobs/{ID}/includes); see Client.ListJobIncludes.
-func (j *Job) IncludesLink() (Link, bool) {
+func (j *Job) JobIncludesLink() (Link, bool) {
 	for _, l := range j.Links {
 		if l.Rel == RelDown && strings.HasSuffix(linkPath(l.Href), "/includes") {
 			return l, true
@@ -112,60 +109,27 @@ func (c *Client) QueryJobs(ctx context.Context, q Query) iter.Seq2[*Job, error] 
 	return jobs.queryAll(ctx, c, q)
 }
 
-// ListJobSessions lists the sessions of one job as references:
+// ListJobBackupSessions lists the sessions of one job as references:
 // GET /api/jobs/{ID}/backupSessions. To read them as entities, filtered
-// and paged, query: QueryBackupJobSessions with Eq(JobSessionFieldJobUID, uid).
-func (c *Client) ListJobSessions(ctx context.Context, jobID string) ([]EntityRef, error) {
+// and paged, query: QueryBackupJobSessions with Eq(BackupJobSessionFieldJobUID, uid).
+func (c *Client) ListJobBackupSessions(ctx context.Context, jobID string) ([]EntityRef, error) {
 	return jobs.refs(ctx, c, jobID, "backupSessions", "job sessions")
 }
 
-// JobInclude is one object a job processes, a VM or a container of VMs: an
-// item of GET /api/jobs/{ID}/includes.
-type JobInclude struct {
-	Href string
-	// ObjectInJobID is the ID of the object within the job (wire name
-	// ObjectInJobId), the {ID} of /api/jobs/{ID}/includes/{ID}.
-	ObjectInJobID string
-	// HierarchyObjRef is the hypervisor's reference to the object, e.g.
-	// "urn:VMware:Vm:<root>.vm-85541"; it matches a task session's VMUID.
-	HierarchyObjRef string
-	Name            string
-	DisplayName     string
-	Order           int
-	Links           Links
-}
-
 // ListJobIncludes lists the objects a job processes:
-// GET /api/jobs/{ID}/includes.
+// GET /api/jobs/{ID}/includes (an <ObjectsInJob> list, in JSON
+// {"ObjectInJobs":[...]}).
 func (c *Client) ListJobIncludes(ctx context.Context, jobID string) ([]JobInclude, error) {
-	guid, err := ParseID(KindJob, jobID)
+	if _, err := ParseID(KindJob, jobID); err != nil {
+		return nil, err
+	}
+	ps, err := resJobInclude.listEntities(ctx, c, "/jobs/{ID}/includes", jobID)
 	if err != nil {
 		return nil, err
 	}
-	var out []JobInclude
-	_, err = c.do(ctx, &request{method: http.MethodGet, path: jobs.path + "/" + guid + "/includes", resource: "includes of " + KindJob + " " + guid},
-		func(ct string, body []byte) error {
-			var w objectsInJobWire
-			if err := decodeWire(ct, body, &w); err != nil {
-				return err
-			}
-			if w.XMLName.Local != "" && w.XMLName.Local != "ObjectsInJob" {
-				return fmt.Errorf("got a <%s> document, want <ObjectsInJob>", truncate(w.XMLName.Local, 60))
-			}
-			out = make([]JobInclude, 0, len(w.Items))
-			for _, o := range w.Items {
-				if o.Type != "" && o.Type != "ObjectInJob" {
-					return fmt.Errorf("got Type %q in the list, want ObjectInJob", truncate(o.Type, 60))
-				}
-				out = append(out, JobInclude{
-					Href: o.Href, ObjectInJobID: o.ObjectInJobID, HierarchyObjRef: o.HierarchyObjRef,
-					Name: o.Name, DisplayName: o.DisplayName, Order: o.Order, Links: o.Links,
-				})
-			}
-			return nil
-		})
-	if err != nil {
-		return nil, err
+	out := make([]JobInclude, len(ps))
+	for i, p := range ps {
+		out[i] = *p
 	}
 	return out, nil
 }
@@ -213,22 +177,4 @@ func (w *jobWire) toPublic() (*Job, error) {
 		NextRun: t.parse("NextRun", w.NextRun), Links: w.Links,
 	}
 	return j, t.err
-}
-
-type objectInJobWire struct {
-	Type            string `xml:"Type,attr" json:"Type"`
-	Href            string `xml:"Href,attr" json:"Href"`
-	Links           Links  `xml:"Links>Link" json:"Links"`
-	ObjectInJobID   string `xml:"ObjectInJobId" json:"ObjectInJobId"`
-	HierarchyObjRef string `xml:"HierarchyObjRef" json:"HierarchyObjRef"`
-	Name            string `xml:"Name" json:"Name"`
-	DisplayName     string `xml:"DisplayName" json:"DisplayName"`
-	Order           int    `xml:"Order" json:"Order"`
-}
-
-// objectsInJobWire is <ObjectsInJob><ObjectInJob>...; in JSON the list is
-// {"ObjectInJobs":[...]} (the element's plural, as for other EM lists).
-type objectsInJobWire struct {
-	XMLName xml.Name          `json:"-"`
-	Items   []objectInJobWire `xml:"ObjectInJob" json:"ObjectInJobs"`
 }

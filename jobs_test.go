@@ -3,6 +3,7 @@ package vem
 import (
 	"context"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,16 +46,16 @@ func TestGetJobSample(t *testing.T) {
 	l, ok := j.BackupServerLink()
 	require.True(t, ok)
 	assert.Equal(t, "3cbab7db-fa0d-4c18-82b6-bc1816f0a128", l.ID())
-	l, ok = j.JobSessionsLink()
+	l, ok = j.BackupJobSessionsLink()
 	require.True(t, ok)
 	assert.Equal(t, "https://enterpriseem01.tech.local:9398/api/jobs/"+sampleJobID+"/backupSessions", l.Href)
 	l, ok = j.AlternateLink()
 	require.True(t, ok)
 	assert.Equal(t, TypeJobReference, l.Type)
-	_, ok = j.IncludesLink()
+	_, ok = j.JobIncludesLink()
 	assert.False(t, ok, "an immediate backup copy job has no includes link")
 	j.Links = append(j.Links, Link{Rel: RelDown, Href: "https://em:9398/api/jobs/" + sampleJobID + "/includes"}, Link{Rel: "Create", Href: "https://em:9398/api/jobs/" + sampleJobID + "/includes"})
-	l, ok = j.IncludesLink()
+	l, ok = j.JobIncludesLink()
 	require.True(t, ok)
 	assert.Equal(t, RelDown, l.Rel)
 }
@@ -114,7 +115,7 @@ func TestGetJobWrongAnswers(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidID, bad)
 		_, err = c.ListJobIncludes(context.Background(), bad)
 		assert.ErrorIs(t, err, ErrInvalidID, bad)
-		_, err = c.ListJobSessions(context.Background(), bad)
+		_, err = c.ListJobBackupSessions(context.Background(), bad)
 		assert.ErrorIs(t, err, ErrInvalidID, bad)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
@@ -126,10 +127,10 @@ func TestListJobIncludes(t *testing.T) {
 	const jobID = "da4a15c2-04e7-4135-b876-577249d3d720"
 	inc := testBase + "/api/jobs/" + jobID + "/includes/"
 	want := []JobInclude{
-		{Href: inc + "83071dc0-44f2-49b6-b431-1cb79ed66639", ObjectInJobID: "83071dc0-44f2-49b6-b431-1cb79ed66639",
+		{ID: "83071dc0-44f2-49b6-b431-1cb79ed66639", Href: inc + "83071dc0-44f2-49b6-b431-1cb79ed66639", ObjectInJobID: "83071dc0-44f2-49b6-b431-1cb79ed66639",
 			HierarchyObjRef: "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85541", Name: "DC-SRV", DisplayName: "DC-SRV", Order: 0,
 			Links: Links{{Rel: "Up", Type: "JobReference", Href: testBase + "/api/jobs/" + jobID, Name: "DC Backup"}}},
-		{Href: inc + "e310aa12-eff2-41f4-97c8-631b677fc17f", ObjectInJobID: "e310aa12-eff2-41f4-97c8-631b677fc17f",
+		{ID: "e310aa12-eff2-41f4-97c8-631b677fc17f", Href: inc + "e310aa12-eff2-41f4-97c8-631b677fc17f", ObjectInJobID: "e310aa12-eff2-41f4-97c8-631b677fc17f",
 			HierarchyObjRef: "urn:VMware:Vm:d68c782f-ec0a-4bf3-b3c1-04c552b64fdf.vm-85542", Name: "SQL & Files", DisplayName: "SQL & Files", Order: 1},
 	}
 	xmlBody := `<ObjectsInJob xmlns="http://www.veeam.com/ent/v1.0">` +
@@ -153,7 +154,11 @@ func TestListJobIncludes(t *testing.T) {
 			})
 			got, err := c.ListJobIncludes(context.Background(), jobID)
 			require.NoError(t, err)
-			assert.Equal(t, want, got)
+			w := slices.Clone(want)
+			if tt.name == "xml" {
+				w[0].GuestProcessingOptions = Raw{XML: "<VssSnapshotOptions><VssSnapshotMode>Required</VssSnapshotMode></VssSnapshotOptions>"}
+			}
+			assert.Equal(t, w, got)
 		})
 	}
 
@@ -165,17 +170,21 @@ func TestListJobIncludes(t *testing.T) {
 	assert.ErrorIs(t, err, ErrDecode, "another list is not the job's includes")
 }
 
-func TestListJobSessions(t *testing.T) {
+func TestListJobBackupSessions(t *testing.T) {
 	c, mt := newMockClient(t)
 	mt.RegisterResponder("GET", testBase+"/api/jobs/"+sampleJobID+"/backupSessions", func(*http.Request) (*http.Response, error) {
 		return mockResp(200, ctXML, []byte(`<EntityReferences xmlns="http://www.veeam.com/ent/v1.0">`+
 			`<Ref UID="urn:veeam:BackupJobSession:35c24055-bdee-4e43-b655-a42de408d2ec" Name="Job@2025-06-05 01:00:00" Href="`+testBase+`/api/backupSessions/35c24055-bdee-4e43-b655-a42de408d2ec" Type="BackupJobSessionReference"/></EntityReferences>`)), nil
 	})
-	refs, err := c.ListJobSessions(context.Background(), sampleJobID)
+	refs, err := c.ListJobBackupSessions(context.Background(), sampleJobID)
 	require.NoError(t, err)
 	require.Len(t, refs, 1)
 	assert.Equal(t, EntityRef{UID: "urn:veeam:BackupJobSession:35c24055-bdee-4e43-b655-a42de408d2ec", Name: "Job@2025-06-05 01:00:00",
 		Href: testBase + "/api/backupSessions/35c24055-bdee-4e43-b655-a42de408d2ec", Type: "BackupJobSessionReference"}, refs[0])
+
+	old, err := c.ListJobSessions(context.Background(), sampleJobID) // the deprecated name
+	require.NoError(t, err)
+	assert.Equal(t, refs, old)
 }
 
 func FuzzDecodeJob(f *testing.F) {

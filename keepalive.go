@@ -131,7 +131,7 @@ func (c *Client) newClientKeepAlive() *keepAlive {
 			}
 			pctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 			defer cancel()
-			_, err := c.sendWithToken(pctx, &request{method: http.MethodGet, path: path, resource: "logon session", kind: KindKeepAlive}, tok, nil)
+			_, err := c.sendWithToken(pctx, &request{method: http.MethodGet, path: path, resource: "logon session", kind: RequestKindKeepAlive}, tok, nil)
 			if err == nil {
 				c.auth.touch(tok)
 			}

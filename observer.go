@@ -13,21 +13,21 @@ type RequestKind string
 
 // The kinds of request.
 const (
-	// KindRequest is a request made for a call of the caller's (a getter,
+	// RequestKindCall is a request made for a call of the caller's (a getter,
 	// a query page, a job action, FollowLink, ...).
-	KindRequest RequestKind = "request"
-	// KindLogon is the logon POST that opens the client's first session,
+	RequestKindCall RequestKind = "call"
+	// RequestKindLogon is the logon POST that opens the client's first session,
 	// or a new one after the previous session was refused or logged out.
-	KindLogon RequestKind = "logon"
-	// KindRenewal is the logon POST that replaces a session EM expired
+	RequestKindLogon RequestKind = "logon"
+	// RequestKindRenewal is the logon POST that replaces a session EM expired
 	// (a 401 on a session that had worked).
-	KindRenewal RequestKind = "renewal"
-	// KindLogout is a request of Logout or Close: the DELETE of the logon
+	RequestKindRenewal RequestKind = "renewal"
+	// RequestKindLogout is a request of Logout or Close: the DELETE of the logon
 	// session, and the GET that finds a borrowed session's SessionId.
-	KindLogout RequestKind = "logout"
-	// KindKeepAlive is the keep-alive's read of the client's own logon
+	RequestKindLogout RequestKind = "logout"
+	// RequestKindKeepAlive is the keep-alive's read of the client's own logon
 	// session (WithKeepAlive).
-	KindKeepAlive RequestKind = "keepalive"
+	RequestKindKeepAlive RequestKind = "keepalive"
 )
 
 // RequestOutcome says how one attempt of a request ended.
@@ -35,21 +35,21 @@ type RequestOutcome string
 
 // The outcomes of an attempt.
 const (
-	// OutcomeOK is a 2xx answer.
-	OutcomeOK RequestOutcome = "ok"
-	// OutcomeHTTPError is an answer with another status (Status holds it;
+	// RequestOutcomeOK is a 2xx answer.
+	RequestOutcomeOK RequestOutcome = "ok"
+	// RequestOutcomeHTTPError is an answer with another status (Status holds it;
 	// Err is the *APIError the answer makes).
-	OutcomeHTTPError RequestOutcome = "http_error"
-	// OutcomeTransportError is an attempt that got no usable answer: the
+	RequestOutcomeHTTPError RequestOutcome = "http_error"
+	// RequestOutcomeTransportError is an attempt that got no usable answer: the
 	// connection failed or was reset, TLS failed, the body could not be
 	// read or was over the size limit (Err says which).
-	OutcomeTransportError RequestOutcome = "transport_error"
-	// OutcomeTimeout is an attempt cut by its per-attempt timeout
+	RequestOutcomeTransportError RequestOutcome = "transport_error"
+	// RequestOutcomeTimeout is an attempt cut by its per-attempt timeout
 	// (WithTimeout) or by the deadline of the call's context.
-	OutcomeTimeout RequestOutcome = "timeout"
-	// OutcomeCanceled is an attempt cut because the call's context was
+	RequestOutcomeTimeout RequestOutcome = "timeout"
+	// RequestOutcomeCanceled is an attempt cut because the call's context was
 	// cancelled or the client was closed.
-	OutcomeCanceled RequestOutcome = "canceled"
+	RequestOutcomeCanceled RequestOutcome = "canceled"
 )
 
 // RequestEvent describes one HTTP attempt the client made: every attempt
@@ -74,8 +74,8 @@ type RequestEvent struct {
 	// Retry reports that the client will make another attempt of the
 	// same request (after a backoff wait).
 	Retry bool
-	// Err is why the attempt failed: an *APIError for OutcomeHTTPError,
-	// the transport's or context's error otherwise; nil for OutcomeOK.
+	// Err is why the attempt failed: an *APIError for RequestOutcomeHTTPError,
+	// the transport's or context's error otherwise; nil for RequestOutcomeOK.
 	Err error
 }
 
@@ -87,7 +87,7 @@ func (e RequestEvent) String() string {
 		p += "?" + e.Query
 	}
 	s := fmt.Sprintf("%s %s", e.Method, p)
-	if e.Kind != KindRequest && e.Kind != "" {
+	if e.Kind != RequestKindCall && e.Kind != "" {
 		s += " [" + string(e.Kind) + "]"
 	}
 	if e.Status != 0 {
@@ -103,7 +103,7 @@ func (e RequestEvent) String() string {
 // SessionOpened reports whether the event is a logon or renewal that EM
 // accepted: a new session. A counter of logons counts these.
 func (e RequestEvent) SessionOpened() bool {
-	return (e.Kind == KindLogon || e.Kind == KindRenewal) && e.Outcome == OutcomeOK
+	return (e.Kind == RequestKindLogon || e.Kind == RequestKindRenewal) && e.Outcome == RequestOutcomeOK
 }
 
 // WithObserver makes the client call fn once for every HTTP attempt it
@@ -148,7 +148,7 @@ func (c *Client) observe(ctx context.Context, r *request, attempt int, resp *res
 		Attempt: attempt, Duration: d, Retry: retry, Err: err,
 	}
 	if ev.Kind == "" {
-		ev.Kind = KindRequest
+		ev.Kind = RequestKindCall
 	}
 	if resp != nil {
 		ev.Status = resp.status
@@ -158,18 +158,18 @@ func (c *Client) observe(ctx context.Context, r *request, attempt int, resp *res
 	}
 	switch {
 	case err == nil && resp != nil && statusOK(resp.status):
-		ev.Outcome = OutcomeOK
+		ev.Outcome = RequestOutcomeOK
 	case err == nil && resp != nil:
-		ev.Outcome = OutcomeHTTPError
+		ev.Outcome = RequestOutcomeHTTPError
 		ae := newAPIError(r, resp, c.redactor(tok))
 		ae.Attempts = attempt
 		ev.Err = ae
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-		ev.Outcome = OutcomeCanceled
+		ev.Outcome = RequestOutcomeCanceled
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		ev.Outcome = OutcomeTimeout
+		ev.Outcome = RequestOutcomeTimeout
 	default:
-		ev.Outcome = OutcomeTransportError
+		ev.Outcome = RequestOutcomeTransportError
 	}
 	fn(ev)
 }

@@ -55,12 +55,12 @@ func checkEvents(t *testing.T, evs []RequestEvent) {
 	t.Helper()
 	for _, e := range evs {
 		assert.GreaterOrEqual(t, e.Duration, time.Duration(0), e.String())
-		if e.Outcome == OutcomeOK {
+		if e.Outcome == RequestOutcomeOK {
 			assert.NoError(t, e.Err, e.String())
 		} else {
 			assert.Error(t, e.Err, e.String())
 		}
-		if e.Outcome == OutcomeHTTPError {
+		if e.Outcome == RequestOutcomeHTTPError {
 			var ae *APIError
 			require.ErrorAs(t, e.Err, &ae)
 			assert.Equal(t, e.Status, ae.StatusCode)
@@ -78,12 +78,12 @@ const (
 )
 
 var (
-	evLogon    = ev{KindLogon, http.MethodPost, logonPath, 1, http.StatusCreated, OutcomeOK, false}
-	evSeedOK   = ev{KindRequest, http.MethodGet, seedPath, 1, http.StatusOK, OutcomeOK, false}
-	evLogout   = ev{KindLogout, http.MethodDelete, logoutPath, 1, http.StatusNoContent, OutcomeOK, false}
-	evSeed401  = ev{KindRequest, http.MethodGet, seedPath, 1, http.StatusUnauthorized, OutcomeHTTPError, false}
-	evRenewal  = ev{KindRenewal, http.MethodPost, logonPath, 1, http.StatusCreated, OutcomeOK, false}
-	evLogon401 = ev{KindLogon, http.MethodPost, logonPath, 1, http.StatusUnauthorized, OutcomeHTTPError, false}
+	evLogon    = ev{RequestKindLogon, http.MethodPost, logonPath, 1, http.StatusCreated, RequestOutcomeOK, false}
+	evSeedOK   = ev{RequestKindCall, http.MethodGet, seedPath, 1, http.StatusOK, RequestOutcomeOK, false}
+	evLogout   = ev{RequestKindLogout, http.MethodDelete, logoutPath, 1, http.StatusNoContent, RequestOutcomeOK, false}
+	evSeed401  = ev{RequestKindCall, http.MethodGet, seedPath, 1, http.StatusUnauthorized, RequestOutcomeHTTPError, false}
+	evRenewal  = ev{RequestKindRenewal, http.MethodPost, logonPath, 1, http.StatusCreated, RequestOutcomeOK, false}
+	evLogon401 = ev{RequestKindLogon, http.MethodPost, logonPath, 1, http.StatusUnauthorized, RequestOutcomeHTTPError, false}
 )
 
 // TestObserverSequences asserts the exact events of the main request
@@ -122,8 +122,8 @@ func TestObserverSequences(t *testing.T) {
 				require.NoError(t, err)
 			},
 			want: []ev{evLogon,
-				{KindRequest, http.MethodGet, seedPath, 1, http.StatusServiceUnavailable, OutcomeHTTPError, true},
-				{KindRequest, http.MethodGet, seedPath, 2, http.StatusOK, OutcomeOK, false}},
+				{RequestKindCall, http.MethodGet, seedPath, 1, http.StatusServiceUnavailable, RequestOutcomeHTTPError, true},
+				{RequestKindCall, http.MethodGet, seedPath, 2, http.StatusOK, RequestOutcomeOK, false}},
 		},
 		{
 			name: "transport error retried",
@@ -141,8 +141,8 @@ func TestObserverSequences(t *testing.T) {
 				require.NoError(t, err)
 			},
 			want: []ev{evLogon,
-				{KindRequest, http.MethodGet, seedPath, 1, 0, OutcomeTransportError, true},
-				{KindRequest, http.MethodGet, seedPath, 2, http.StatusOK, OutcomeOK, false}},
+				{RequestKindCall, http.MethodGet, seedPath, 1, 0, RequestOutcomeTransportError, true},
+				{RequestKindCall, http.MethodGet, seedPath, 2, http.StatusOK, RequestOutcomeOK, false}},
 		},
 		{
 			name:  "expired session",
@@ -207,7 +207,7 @@ func TestObserverCanceled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	evs := log.all()
 	checkEvents(t, evs)
-	assert.Equal(t, []ev{evLogon, {KindRequest, http.MethodGet, seedPath, 1, 0, OutcomeCanceled, false}}, brief(evs))
+	assert.Equal(t, []ev{evLogon, {RequestKindCall, http.MethodGet, seedPath, 1, 0, RequestOutcomeCanceled, false}}, brief(evs))
 	assert.ErrorIs(t, evs[1].Err, context.Canceled)
 }
 
@@ -218,10 +218,34 @@ func TestWithObserverNil(t *testing.T) {
 }
 
 func TestRequestEventString(t *testing.T) {
-	e := RequestEvent{Kind: KindRenewal, Method: "POST", Path: "/api/sessionMngr/", Query: "v=latest", Attempt: 2,
-		Status: 201, Outcome: OutcomeOK, Duration: 1500 * time.Microsecond, Retry: false}
+	e := RequestEvent{Kind: RequestKindRenewal, Method: "POST", Path: "/api/sessionMngr/", Query: "v=latest", Attempt: 2,
+		Status: 201, Outcome: RequestOutcomeOK, Duration: 1500 * time.Microsecond, Retry: false}
 	assert.Equal(t, "POST /api/sessionMngr/?v=latest [renewal] 201 ok attempt=2 1.5ms", e.String())
 	assert.True(t, e.SessionOpened())
-	e.Kind = KindRequest
+	e.Kind = RequestKindCall
 	assert.False(t, e.SessionOpened())
+}
+
+// TestObserverTimeout: attempts cut by the per-attempt timeout are reported
+// as timeouts, retried until the policy's last attempt.
+func TestObserverTimeout(t *testing.T) {
+	em := newFakeEM(t)
+	em.serveTaskFunc(seedGUID, func(_ int, req *http.Request) (*http.Response, error) {
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	})
+	var log eventLog
+	c := em.client(t, WithObserver(log.observe), WithTimeout(30*time.Millisecond))
+	_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	evs := log.all()
+	checkEvents(t, evs)
+	assert.Equal(t, []ev{evLogon,
+		{RequestKindCall, http.MethodGet, seedPath, 1, 0, RequestOutcomeTimeout, true},
+		{RequestKindCall, http.MethodGet, seedPath, 2, 0, RequestOutcomeTimeout, true},
+		{RequestKindCall, http.MethodGet, seedPath, 3, 0, RequestOutcomeTimeout, false},
+	}, brief(evs))
+	for _, e := range evs[1:] {
+		assert.GreaterOrEqual(t, e.Duration, 30*time.Millisecond)
+	}
 }

@@ -182,8 +182,12 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithRetry sets the retry policy for idempotent requests (default
-// DefaultRetryPolicy). WithRetry(NoRetry) turns retries off.
+// DefaultRetry()). WithRetry(NoRetries()) turns retries off, as does the
+// older spelling WithRetry(NoRetry).
 func WithRetry(p RetryPolicy) Option {
+	if p.none {
+		p = NoRetries()
+	}
 	return func(c *config) error {
 		if err := p.validate(); err != nil {
 			return fmt.Errorf("vem: WithRetry: %w", err)

@@ -234,7 +234,14 @@ func (r resource[T, W, PW]) queryPage(ctx context.Context, c *Client, q *Query, 
 
 // decodePage decodes page n of a query for the resource's entities.
 func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T], error) {
-	w := queryResultWire[W]{Entities: entitiesWire[W]{collection: r.query.Collection, item: r.query.Name}}
+	ew := entitiesWire[W]{collection: r.query.Collection, item: r.query.Name}
+	if r.elem != "" {
+		ew.item = r.elem
+	}
+	w := queryResultWire[W]{Entities: ew}
+	if r.container == "Resources" {
+		w = queryResultWire[W]{Resources: ew}
+	}
 	if js, ok := jsonBody(ct, body); ok {
 		// JSON pages are walked in place: only the entities are decoded,
 		// once, instead of validating and scanning the page twice more.
@@ -243,6 +250,9 @@ func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T]
 		}
 	} else if err := decodeWire(ct, body, &w); err != nil {
 		return nil, err
+	}
+	if r.container == "Resources" {
+		w.Entities = w.Resources
 	}
 	if err := w.check(n); err != nil {
 		return nil, err
@@ -263,6 +273,7 @@ func (r resource[T, W, PW]) decodePage(ct string, body []byte, n int) (*page[*T]
 type queryResultWire[W any] struct {
 	XMLName    xml.Name        `json:"-"`
 	Entities   entitiesWire[W] `xml:"Entities" json:"Entities"`
+	Resources  entitiesWire[W] `xml:"Resources" json:"-"` // tasks, NAS objects
 	PagingInfo *pagingInfoWire `xml:"PagingInfo" json:"PagingInfo"`
 }
 
@@ -273,6 +284,8 @@ func (w *queryResultWire[W]) unmarshalJSON(b []byte) error {
 		switch {
 		case asciiEqualFold(key, "Entities"):
 			return w.Entities.UnmarshalJSON(value)
+		case asciiEqualFold(key, "Resources") && w.Resources.collection != "":
+			return w.Resources.UnmarshalJSON(value)
 		case asciiEqualFold(key, "PagingInfo"):
 			return json.Unmarshal(value, &w.PagingInfo)
 		}
@@ -544,20 +557,34 @@ type RawPage struct {
 	Body        []byte // a UTF-8 byte-order mark removed
 }
 
-// QueryRaw runs a query for objects of type typ, in format "Entities" (or
-// "" for references), and yields each page's body untouched, in order, with
-// the pager of the typed queries (Query.Concurrency, relogon, a stop when
-// the caller stops). The first page is always yielded, even when it holds
-// nothing; later pages only when they hold objects. f chooses the Accept
-// type; "" means the client's format. It serves tools that pass EM's own
+// Representation is which representation of each object a query page
+// holds: EM's "format" query parameter. It is not the wire format (Format).
+type Representation string
+
+// Representations of query results.
+const (
+	// RepresentationReferences: references (EM's default; no format
+	// parameter is sent).
+	RepresentationReferences Representation = ""
+	// RepresentationEntities: entities, with all their fields.
+	RepresentationEntities Representation = "Entities"
+)
+
+// QueryRawPages runs a query for objects of type typ in representation rep
+// and yields each page's body untouched, in order, with the pager of the
+// typed queries (Query.Concurrency, relogon, a stop when the caller stops).
+// The first page is always yielded, even when it holds nothing; later pages
+// only when they hold objects. f chooses the wire format (the Accept type);
+// "" means the client's format. It serves tools that pass EM's own
 // documents on.
-func (c *Client) QueryRaw(ctx context.Context, typ, format string, q Query, f Format) iter.Seq2[*RawPage, error] {
+func (c *Client) QueryRawPages(ctx context.Context, typ string, rep Representation, q Query, f Format) iter.Seq2[*RawPage, error] {
+	format := string(rep)
 	if _, err := q.Encode(typ, format, 1); err != nil {
 		return func(yield func(*RawPage, error) bool) { yield(nil, err) }
 	}
 	if f != "" && f != FormatXML && f != FormatJSON {
 		return func(yield func(*RawPage, error) bool) {
-			yield(nil, errors.New("vem: QueryRaw: unknown format "+string(f)))
+			yield(nil, errors.New("vem: QueryRawPages: unknown format "+string(f)))
 		}
 	}
 	fetch := func(ctx context.Context, n int) (*page[*RawPage], error) {

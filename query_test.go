@@ -482,8 +482,8 @@ func TestQueryServerLiesAboutPagesCount(t *testing.T) {
 	}
 }
 
-// QueryRaw passes each page on untouched, with the typed queries' pager.
-func TestQueryRaw(t *testing.T) {
+// QueryRawPages passes each page on untouched, with the typed queries' pager.
+func TestQueryRawPages(t *testing.T) {
 	qt := queryTypes()[0]
 	for _, style := range []string{"xml", "em12"} {
 		t.Run(style, func(t *testing.T) {
@@ -491,7 +491,7 @@ func TestQueryRaw(t *testing.T) {
 			pages := serveQuery(t, mt, qt, 25, style)
 			f := map[string]Format{"xml": FormatXML, "em12": FormatJSON}[style]
 			var got []int
-			for p, err := range c.QueryRaw(context.Background(), qt.typ, "Entities", Query{PageSize: 10, Concurrency: 2}, f) {
+			for p, err := range c.QueryRawPages(context.Background(), qt.typ, RepresentationEntities, Query{PageSize: 10, Concurrency: 2}, f) {
 				require.NoError(t, err)
 				got = append(got, p.Page)
 				assert.Equal(t, 3, p.PagesCount)
@@ -504,10 +504,10 @@ func TestQueryRaw(t *testing.T) {
 		})
 	}
 	c, mt := newMockClient(t)
-	for _, err := range c.QueryRaw(context.Background(), "Bad Type", "", Query{}, "") {
+	for _, err := range c.QueryRawPages(context.Background(), "Bad Type", RepresentationReferences, Query{}, "") {
 		assert.Error(t, err)
 	}
-	for _, err := range c.QueryRaw(context.Background(), "Job", "", Query{}, "yaml") {
+	for _, err := range c.QueryRawPages(context.Background(), "Job", RepresentationReferences, Query{}, "yaml") {
 		assert.Error(t, err)
 	}
 	assert.Zero(t, mt.GetTotalCallCount())
@@ -520,12 +520,12 @@ func TestQueryFieldConstantsMatchEM(t *testing.T) {
 		qt     em.QueryType
 		fields []Field
 	}{
-		{em.BackupTaskSessionQuery(), []Field{TaskSessionFieldUID, TaskSessionFieldName, TaskSessionFieldCreationTime, TaskSessionFieldEndTime,
-			TaskSessionFieldState, TaskSessionFieldResult, TaskSessionFieldReason, TaskSessionFieldTotalSize, TaskSessionFieldJobSessionUID,
-			TaskSessionFieldJobUID, TaskSessionFieldJobName, TaskSessionFieldBackupServerUID, TaskSessionFieldBackupServerName, TaskSessionFieldVMDisplayName}},
-		{em.BackupJobSessionQuery(), []Field{JobSessionFieldUID, JobSessionFieldName, JobSessionFieldJobType, JobSessionFieldJobUID, JobSessionFieldJobName,
-			JobSessionFieldCreationTime, JobSessionFieldEndTime, JobSessionFieldState, JobSessionFieldResult, JobSessionFieldIsRetry,
-			JobSessionFieldBackupServerUID, JobSessionFieldBackupServerName}},
+		{em.BackupTaskSessionQuery(), []Field{BackupTaskSessionFieldUID, BackupTaskSessionFieldName, BackupTaskSessionFieldCreationTime, BackupTaskSessionFieldEndTime,
+			BackupTaskSessionFieldState, BackupTaskSessionFieldResult, BackupTaskSessionFieldReason, BackupTaskSessionFieldTotalSize, BackupTaskSessionFieldJobSessionUID,
+			BackupTaskSessionFieldJobUID, BackupTaskSessionFieldJobName, BackupTaskSessionFieldBackupServerUID, BackupTaskSessionFieldBackupServerName, BackupTaskSessionFieldVMDisplayName}},
+		{em.BackupJobSessionQuery(), []Field{BackupJobSessionFieldUID, BackupJobSessionFieldName, BackupJobSessionFieldJobType, BackupJobSessionFieldJobUID, BackupJobSessionFieldJobName,
+			BackupJobSessionFieldCreationTime, BackupJobSessionFieldEndTime, BackupJobSessionFieldState, BackupJobSessionFieldResult, BackupJobSessionFieldIsRetry,
+			BackupJobSessionFieldBackupServerUID, BackupJobSessionFieldBackupServerName}},
 		{em.VMRestorePointQuery(), []Field{VMRestorePointFieldUID, VMRestorePointFieldName, VMRestorePointFieldCreationTime, VMRestorePointFieldType,
 			VMRestorePointFieldAlgorithm, VMRestorePointFieldRestorePointID, VMRestorePointFieldRestorePointName, VMRestorePointFieldVMDisplayName,
 			VMRestorePointFieldBackupServerUID, VMRestorePointFieldBackupServerName}},
@@ -565,7 +565,7 @@ func TestQueryRawEmptyResult(t *testing.T) {
 	c, mt := newMockClient(t)
 	serveQuery(t, mt, queryTypes()[2], 0, "xml")
 	var pages []*RawPage
-	for p, err := range c.QueryRaw(context.Background(), "Job", "Entities", Query{PageSize: 10}, FormatXML) {
+	for p, err := range c.QueryRawPages(context.Background(), "Job", RepresentationEntities, Query{PageSize: 10}, FormatXML) {
 		require.NoError(t, err)
 		pages = append(pages, p)
 	}

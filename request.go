@@ -35,7 +35,7 @@ type request struct {
 	// accept overrides the client's wire format when set.
 	accept Format
 	// kind is what the request is for, in observer events; "" is
-	// KindRequest.
+	// RequestKindCall.
 	kind RequestKind
 }
 

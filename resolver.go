@@ -75,9 +75,9 @@ func (r *Resolver) Job(ctx context.Context, id string) (*Job, error) {
 	return resolve(ctx, r, KindJob, id, r.c.GetJob)
 }
 
-// JobSessionOf returns the job session of a task session, found by its
+// BackupJobSessionOf returns the job session of a task session, found by its
 // JobSessionID (its JobSessionUID or, failing that, its job session link).
-func (r *Resolver) JobSessionOf(ctx context.Context, ts *BackupTaskSession) (*BackupJobSession, error) {
+func (r *Resolver) BackupJobSessionOf(ctx context.Context, ts *BackupTaskSession) (*BackupJobSession, error) {
 	id := ts.JobSessionID()
 	if id == "" {
 		return nil, fmt.Errorf("vem: task session %s names no job session (no JobSessionUid, no job session link)", ts.UID)
@@ -85,12 +85,12 @@ func (r *Resolver) JobSessionOf(ctx context.Context, ts *BackupTaskSession) (*Ba
 	return r.BackupJobSession(ctx, id)
 }
 
-// JobSessions resolves the job sessions of many task sessions at once, each
+// BackupJobSessionsOf resolves the job sessions of many task sessions at once, each
 // distinct one read once, with the Resolver's concurrency. The map is keyed
 // by the job session's GUID, the task's JobSessionID(), so that a task that
 // names its job session only by link is found as well. It stops at the
 // first error; a task that names no job session at all is an error.
-func (r *Resolver) JobSessions(ctx context.Context, tasks []*BackupTaskSession) (map[string]*BackupJobSession, error) {
+func (r *Resolver) BackupJobSessionsOf(ctx context.Context, tasks []*BackupTaskSession) (map[string]*BackupJobSession, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

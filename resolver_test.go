@@ -68,7 +68,7 @@ func TestResolverSharesReads(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			js, err := r.JobSessionOf(context.Background(), ts)
+			js, err := r.BackupJobSessionOf(context.Background(), ts)
 			assert.NoError(t, err)
 			if err == nil {
 				assert.Equal(t, ts.JobSessionUID, js.UID)
@@ -81,7 +81,7 @@ func TestResolverSharesReads(t *testing.T) {
 
 	// The bulk form, on a fresh resolver.
 	r2 := c.NewResolver(3)
-	m, err := r2.JobSessions(context.Background(), tasks)
+	m, err := r2.BackupJobSessionsOf(context.Background(), tasks)
 	require.NoError(t, err)
 	assert.Len(t, m, 20)
 	assert.Equal(t, "Job "+jobGUID(7), m[jobGUID(7)].JobName)
@@ -107,7 +107,7 @@ func TestResolverJobSessionsByLink(t *testing.T) {
 	}
 	tasks := []*BackupTaskSession{byLink(0, 0), byLink(1, 1), byLink(2, 1), byLink(3, 2),
 		{UID: UID("urn:veeam:BackupTaskSession:" + taskGUID(4)), JobSessionUID: UID("urn:veeam:BackupJobSession:" + strings.ToUpper(jobGUID(2)))}}
-	m, err := c.NewResolver(2).JobSessions(context.Background(), tasks)
+	m, err := c.NewResolver(2).BackupJobSessionsOf(context.Background(), tasks)
 	require.NoError(t, err)
 	require.Len(t, m, 3)
 	for _, ts := range tasks {
@@ -117,7 +117,7 @@ func TestResolverJobSessionsByLink(t *testing.T) {
 	}
 	assert.Equal(t, int32(3), requests.Load(), "one request per distinct job session")
 
-	_, err = c.NewResolver(2).JobSessions(context.Background(), append(tasks, &BackupTaskSession{UID: "urn:veeam:BackupTaskSession:" + UID(taskGUID(9))}))
+	_, err = c.NewResolver(2).BackupJobSessionsOf(context.Background(), append(tasks, &BackupTaskSession{UID: "urn:veeam:BackupTaskSession:" + UID(taskGUID(9))}))
 	require.ErrorContains(t, err, "names no job session")
 }
 

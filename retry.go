@@ -32,20 +32,28 @@ type RetryPolicy struct {
 	MaxBackoff time.Duration
 	// MaxRetryAfter caps a server's Retry-After; 0 means MaxBackoff.
 	MaxRetryAfter time.Duration
+
+	// none marks the deprecated NoRetry variable: WithRetry(NoRetry)
+	// turns retries off whatever was done to the variable's fields.
+	none bool
 }
 
-// DefaultRetryPolicy is the policy of a client without WithRetry: up to 4
+// DefaultRetry returns the policy of a client without WithRetry: up to 4
 // attempts, waiting about 0.25s, 0.5s, 1s (at most 5s, or up to 30s when the
-// server asks with Retry-After).
-var DefaultRetryPolicy = RetryPolicy{
-	MaxAttempts:   4,
-	MinBackoff:    250 * time.Millisecond,
-	MaxBackoff:    5 * time.Second,
-	MaxRetryAfter: 30 * time.Second,
+// server asks with Retry-After). Each call returns a new value: changing it
+// changes nothing else.
+func DefaultRetry() RetryPolicy {
+	return RetryPolicy{
+		MaxAttempts:   4,
+		MinBackoff:    250 * time.Millisecond,
+		MaxBackoff:    5 * time.Second,
+		MaxRetryAfter: 30 * time.Second,
+	}
 }
 
-// NoRetry turns retries off: WithRetry(NoRetry).
-var NoRetry = RetryPolicy{MaxAttempts: 1}
+// NoRetries returns the policy that turns retries off: one attempt per
+// request. WithRetry(NoRetries()).
+func NoRetries() RetryPolicy { return RetryPolicy{MaxAttempts: 1} }
 
 func (p RetryPolicy) validate() error {
 	switch {

@@ -128,7 +128,7 @@ func TestBackoffGrowsWithinBounds(t *testing.T) {
 			assert.LessOrEqual(t, d, cap, "attempt %d", n)
 		}
 	}
-	assert.Zero(t, NoRetry.backoff(1))
+	assert.Zero(t, NoRetries().backoff(1))
 }
 
 func TestRetryAttemptsInFinalError(t *testing.T) {
@@ -209,7 +209,7 @@ func TestNoRetryPolicy(t *testing.T) {
 	rec := em.serveTaskFunc(seedGUID, func(int, *http.Request) (*http.Response, error) {
 		return mockResp(http.StatusServiceUnavailable, ctXML, nil), nil
 	})
-	c := em.client(t, WithRetry(NoRetry))
+	c := em.client(t, WithRetry(NoRetries()))
 	_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)

@@ -82,7 +82,7 @@ func TestTLSVerificationOnByDefault(t *testing.T) {
 	srv := httptest.NewTLSServer(h)
 	defer srv.Close()
 
-	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRetry(NoRetry))
+	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRetry(NoRetries()))
 	require.NoError(t, err)
 	_, err = c.GetBackupTaskSession(context.Background(), seedID)
 	require.Error(t, err)
@@ -158,7 +158,7 @@ func TestTokenNeverLeavesTheOrigin(t *testing.T) {
 
 	pool := poolOf(srv)
 	pool.AddCert(otherSrv.Certificate())
-	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(pool), WithRetry(NoRetry))
+	c, err := New(srv.URL, WithCredentials("user", "secret-pass"), WithRootCAs(pool), WithRetry(NoRetries()))
 	require.NoError(t, err)
 	_, err = c.GetBackupTaskSession(context.Background(), seedID)
 	require.Error(t, err, "the other server answers 401 without a token")

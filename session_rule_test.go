@@ -227,14 +227,14 @@ func TestSecretsRedactedFromErrors(t *testing.T) {
 				echo := "got Authorization: " + req.Header.Get("Authorization") + " password " + testPass
 				return mockResp(status, ctXML, []byte(`<Error Message="`+echo+`" StatusCode="500" xmlns="http://www.veeam.com/ent/v1.0"><FirstChanceExceptionMessage>`+b64+`</FirstChanceExceptionMessage></Error>`)), nil
 			})
-			c := em.client(t, WithRetry(NoRetry))
+			c := em.client(t, WithRetry(NoRetries()))
 			assertClean(t, c.Logon(context.Background()), "")
 
 			em2 := newFakeEM(t)
 			em2.mt.RegisterResponderWithQuery(http.MethodPost, testBase+"/api/sessionMngr/", "v=latest", func(req *http.Request) (*http.Response, error) {
 				return mockResp(status, ctHTML, []byte("<html>"+req.Header.Get("Authorization")+"</html>")), nil
 			})
-			c2 := em2.client(t, WithRetry(NoRetry))
+			c2 := em2.client(t, WithRetry(NoRetries()))
 			assertClean(t, c2.Logon(context.Background()), "")
 		}
 	})
@@ -251,7 +251,7 @@ func TestSecretsRedactedFromErrors(t *testing.T) {
 			}
 			return mockResp(http.StatusBadGateway, ctHTML, []byte("<html>upstream said "+tok+"</html>")), nil
 		})
-		c := em.client(t, WithRetry(NoRetry))
+		c := em.client(t, WithRetry(NoRetries()))
 		_, err := c.GetBackupTaskSession(context.Background(), seedGUID)
 		assertClean(t, err, "tok-1")
 		_, err = c.GetBackupTaskSession(context.Background(), seedGUID)
@@ -264,7 +264,7 @@ func TestSecretsRedactedFromErrors(t *testing.T) {
 		em.mt.RegisterResponder(http.MethodDelete, testBase+"/api/logonSessions/"+logonSessID, func(req *http.Request) (*http.Response, error) {
 			return mockResp(http.StatusInternalServerError, ctXML, []byte(`<Error Message="database down while handling `+req.Header.Get(sessionHeader)+`" StatusCode="500" xmlns="http://www.veeam.com/ent/v1.0" />`)), nil
 		})
-		c := em.client(t, WithRetry(NoRetry))
+		c := em.client(t, WithRetry(NoRetries()))
 		require.NoError(t, c.Logon(context.Background()))
 		assertClean(t, c.Close(), "tok-1")
 	})

@@ -2,8 +2,11 @@ package vem
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"strings"
+
+	"github.com/vemkit/vem/internal/em"
 )
 
 // KindTask is the Type of an EM task document. Tasks have no UID: they are
@@ -26,12 +29,14 @@ const (
 	TaskStateFinished TaskState = "Finished"
 )
 
-// Finished reports whether the task is Finished.
-func (s TaskState) Finished() bool { return s == TaskStateFinished }
+// Ended reports whether the task's operation has ended on the backup
+// server (OperationFinished or Finished), so that its Result is known. It
+// means what State.Ended means for sessions.
+func (s TaskState) Ended() bool { return s == TaskStateOperationFinished || s == TaskStateFinished }
 
-// Done reports whether the task's operation has ended on the backup server
-// (OperationFinished or Finished), so that its Result is known.
-func (s TaskState) Done() bool { return s == TaskStateOperationFinished || s == TaskStateFinished }
+// Collected reports whether the task is in EM's state Finished: the
+// operation has ended and EM's database holds its data.
+func (s TaskState) Collected() bool { return s == TaskStateFinished }
 
 // TaskResult is the outcome of a task's operation.
 type TaskResult struct {
@@ -55,11 +60,11 @@ type Task struct {
 }
 
 // Succeeded reports whether the task's operation has ended and succeeded.
-func (t *Task) Succeeded() bool { return t.State.Done() && t.Result != nil && t.Result.Success }
+func (t *Task) Succeeded() bool { return t.State.Ended() && t.Result != nil && t.Result.Success }
 
-// JobSessionLink returns a link to a job session the task names, when EM
+// BackupJobSessionLink returns a link to a job session the task names, when EM
 // sends one (EM's documented tasks do not).
-func (t *Task) JobSessionLink() (Link, bool) {
+func (t *Task) BackupJobSessionLink() (Link, bool) {
 	for _, l := range t.Links {
 		id := l.ID()
 		if id == "" {
@@ -113,7 +118,22 @@ func checkTaskID(id string) error {
 	return nil
 }
 
-var tasks = resource[Task, taskWire, *taskWire]{kind: KindTask, path: "/api/tasks"}
+var tasks = resource[Task, taskWire, *taskWire]{kind: KindTask, path: "/api/tasks", query: em.TaskQuery(), container: "Resources"}
+
+// QueryTasks runs a query-service query for the tasks of this logon session
+// (GET /api/query?type=Task&format=Entities; EM keeps them in
+// <Resources><Tasks>) and yields them across every page. Filter and sort on
+// the TaskField constants.
+func (c *Client) QueryTasks(ctx context.Context, q Query) iter.Seq2[*Task, error] {
+	return tasks.queryAll(ctx, c, q)
+}
+
+// Query fields of Task, for filters and sorts.
+const (
+	TaskFieldTaskID    Field = "TaskId"
+	TaskFieldState     Field = "State"
+	TaskFieldOperation Field = "Operation"
+)
 
 var _ entity = (*Task)(nil)
 

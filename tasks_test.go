@@ -58,8 +58,8 @@ func TestGetTaskFormats(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, wantTask3(), task)
 			assert.True(t, task.Succeeded())
-			assert.True(t, task.State.Finished())
-			_, ok := task.JobSessionLink()
+			assert.True(t, task.State.Collected())
+			_, ok := task.BackupJobSessionLink()
 			assert.False(t, ok)
 		})
 	}
@@ -80,7 +80,7 @@ func TestGetTaskRunning(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, TaskStateRunning, task.State)
 			assert.Nil(t, task.Result)
-			assert.False(t, task.State.Done())
+			assert.False(t, task.State.Ended())
 			assert.False(t, task.Succeeded())
 		})
 	}
@@ -125,15 +125,15 @@ func TestTaskJobSessionLink(t *testing.T) {
 		{Rel: "Delete", Type: "Task", Href: "https://em:9398/api/tasks/task-1"},
 		{Rel: "Related", Type: "BackupJobSessionReference", Href: "https://em:9398/api/backupSessions/" + js},
 	}}
-	l, ok := task.JobSessionLink()
+	l, ok := task.BackupJobSessionLink()
 	require.True(t, ok)
 	assert.Equal(t, js, l.ID())
 	task.Links[1].Type = ""
-	l, ok = task.JobSessionLink()
+	l, ok = task.BackupJobSessionLink()
 	require.True(t, ok, "found by its path")
 	assert.Equal(t, js, l.ID())
 	task.Links[1].Href += "/taskSessions"
-	_, ok = task.JobSessionLink()
+	_, ok = task.BackupJobSessionLink()
 	assert.False(t, ok)
 }
 

@@ -26,10 +26,10 @@ const (
 	StateStopped  State = "Stopped"
 )
 
-// Finished reports whether a session in this state has ended: Completed for
+// Ended reports whether a session in this state has ended: Completed for
 // task sessions, Stopped for job sessions. Decide completion from State, not
 // Result: a running task may already report Success.
-func (s State) Finished() bool { return s == StateCompleted || s == StateStopped }
+func (s State) Ended() bool { return s == StateCompleted || s == StateStopped }
 
 // Result is the outcome of a task or job session. EM reports None for some
 // sessions while they run. Values the SDK does not know are kept verbatim.

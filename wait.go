@@ -192,7 +192,7 @@ func (c *Client) WaitTask(ctx context.Context, id string, opts WaitOptions) (*Ta
 	w := c.newWaiter(ctx, opts)
 	defer w.cancel()
 	return poll(w, KindTask+" "+id, func(ctx context.Context) (*Task, error) { return c.GetTask(ctx, id) },
-		func(t *Task) bool { return t.State.Finished() })
+		func(t *Task) bool { return t.State.Collected() })
 }
 
 // WaitBackupTaskSession polls the task session until its State is
@@ -210,7 +210,7 @@ func (c *Client) WaitBackupTaskSession(ctx context.Context, id string, opts Wait
 	defer w.cancel()
 	return poll(w, KindBackupTaskSession+" "+guid,
 		func(ctx context.Context) (*BackupTaskSession, error) { return c.GetBackupTaskSession(ctx, guid) },
-		func(s *BackupTaskSession) bool { return s.State.Finished() })
+		func(s *BackupTaskSession) bool { return s.State.Ended() })
 }
 
 // WaitBackupJobSession polls the job session until its State is finished
@@ -228,7 +228,7 @@ func (c *Client) WaitBackupJobSession(ctx context.Context, id string, opts WaitO
 func (w *waiter) jobSession(guid string) (*BackupJobSession, error) {
 	return poll(w, KindBackupJobSession+" "+guid,
 		func(ctx context.Context) (*BackupJobSession, error) { return w.c.GetBackupJobSession(ctx, guid) },
-		func(s *BackupJobSession) bool { return s.State.Finished() })
+		func(s *BackupJobSession) bool { return s.State.Ended() })
 }
 
 // RunOptions says how RunJob starts a job and waits for it.
@@ -304,14 +304,14 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 	// report a failure, or link the session), and looks for the session
 	// with the query service, until the session is found.
 	since := start.Add(-opts.ClockSkew)
-	taskOpen := !task.State.Done() && checkTaskID(task.ID) == nil
+	taskOpen := !task.State.Ended() && checkTaskID(task.ID) == nil
 	var js *BackupJobSession
 	for {
 		if taskOpen {
 			t, err := c.GetTask(w.wctx, task.ID)
 			switch {
 			case err == nil:
-				task, taskOpen = t, !t.State.Done()
+				task, taskOpen = t, !t.State.Ended()
 			case errors.Is(err, ErrNotFound):
 				// Another logon session (the first one expired): the task
 				// is out of sight; the query finds the session.
@@ -323,11 +323,11 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 				}
 			}
 		}
-		if task.State.Done() && task.Result != nil && !task.Result.Success {
+		if task.State.Ended() && task.Result != nil && !task.Result.Success {
 			return nil, fmt.Errorf("vem: %s job %s: %s: %w", action, guid, task.Result.Message, ErrJobActionFailed)
 		}
 		var err error
-		if l, ok := task.JobSessionLink(); ok {
+		if l, ok := task.BackupJobSessionLink(); ok {
 			js, err = c.GetBackupJobSession(w.wctx, l.ID())
 		} else {
 			js, err = c.newestJobSession(w.wctx, guid, since)
@@ -351,7 +351,7 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 	if opts.OnSession != nil {
 		opts.OnSession(js)
 	}
-	if js.State.Finished() {
+	if js.State.Ended() {
 		return js, nil
 	}
 	w.reset()
@@ -365,11 +365,11 @@ func (c *Client) RunJob(ctx context.Context, jobID string, opts RunOptions) (*Ba
 // newestJobSession returns the job's newest session created at or after
 // since (any, when since is zero), or nil when there is none.
 func (c *Client) newestJobSession(ctx context.Context, jobGUID string, since time.Time) (*BackupJobSession, error) {
-	f := Eq(JobSessionFieldJobUID, em.UID(KindJob, jobGUID))
+	f := Eq(BackupJobSessionFieldJobUID, em.UID(KindJob, jobGUID))
 	if !since.IsZero() {
-		f = And(f, Ge(JobSessionFieldCreationTime, since))
+		f = And(f, Ge(BackupJobSessionFieldCreationTime, since))
 	}
-	q := Query{Filter: f, SortDesc: JobSessionFieldCreationTime, PageSize: 1, Concurrency: 1}
+	q := Query{Filter: f, SortDesc: BackupJobSessionFieldCreationTime, PageSize: 1, Concurrency: 1}
 	for s, err := range c.QueryBackupJobSessions(ctx, q) {
 		return s, err
 	}

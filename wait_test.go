@@ -29,7 +29,7 @@ func TestRunJobResults(t *testing.T) {
 		for _, f := range []vem.Format{vem.FormatXML, vem.FormatJSON} {
 			t.Run(string(want)+"/"+string(f), func(t *testing.T) {
 				t.Parallel()
-				srv, c := newE2E(t, []vemtest.Option{vemtest.WithRunTime(300 * time.Millisecond), vemtest.WithJSONStyle(vemtest.EM13CamelCase)}, vem.WithFormat(f))
+				srv, c := newE2E(t, []vemtest.Option{vemtest.WithRunTime(300 * time.Millisecond), vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase)}, vem.WithFormat(f))
 				srv.SetNextResult(want)
 				ctx := context.Background()
 				before := time.Now()
@@ -58,7 +58,7 @@ func TestRunJobResults(t *testing.T) {
 func newestSession(t *testing.T, c *vem.Client) *vem.BackupJobSession {
 	t.Helper()
 	for s, err := range c.QueryBackupJobSessions(context.Background(), vem.Query{
-		Filter: vem.Eq(vem.JobSessionFieldJobUID, "urn:veeam:Job:"+jobID), SortDesc: vem.JobSessionFieldCreationTime, PageSize: 1}) {
+		Filter: vem.Eq(vem.BackupJobSessionFieldJobUID, "urn:veeam:Job:"+jobID), SortDesc: vem.BackupJobSessionFieldCreationTime, PageSize: 1}) {
 		require.NoError(t, err)
 		return s
 	}
@@ -145,7 +145,7 @@ func TestRunJobSessionExpires(t *testing.T) {
 	js, err := c.RunJob(context.Background(), jobID, vem.RunOptions{WaitOptions: fastWait})
 	require.NoError(t, err)
 	assert.Equal(t, vem.ResultWarning, js.Result)
-	assert.True(t, js.State.Finished())
+	assert.True(t, js.State.Ended())
 	assert.Equal(t, newestSession(t, c).UID, js.UID)
 	assert.Equal(t, int32(2), et.n.Load(), "expired twice")
 	assert.GreaterOrEqual(t, srv.Stats().Logons, 3)
@@ -234,7 +234,7 @@ func TestWaitTask(t *testing.T) {
 // Polls that fail with 503 (the client's own retries turned off) are
 // repeated at the next tick; a 404 ends the wait at once.
 func TestWaitSurvivesTransientFailures(t *testing.T) {
-	srv, c := newE2E(t, []vemtest.Option{vemtest.WithRunTime(300 * time.Millisecond)}, vem.WithRetry(vem.NoRetry))
+	srv, c := newE2E(t, []vemtest.Option{vemtest.WithRunTime(300 * time.Millisecond)}, vem.WithRetry(vem.NoRetries()))
 	ctx := context.Background()
 	_, err := c.StartJob(ctx, jobID)
 	require.NoError(t, err)
@@ -242,7 +242,7 @@ func TestWaitSurvivesTransientFailures(t *testing.T) {
 	srv.FailNext(3, http.StatusServiceUnavailable)
 	final, err := c.WaitBackupJobSession(ctx, js.UID.ID(), fastWait)
 	require.NoError(t, err)
-	assert.True(t, final.State.Finished())
+	assert.True(t, final.State.Ended())
 	assert.Equal(t, js.UID, final.UID)
 
 	_, err = c.WaitBackupJobSession(ctx, "00000000-0000-4000-8000-000000000001", fastWait)
@@ -259,7 +259,7 @@ func TestWaitBackupTaskSession(t *testing.T) {
 	require.NoError(t, err)
 	js := newestSession(t, c)
 	var ids []string
-	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldJobSessionUID, string(js.UID))}) {
+	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.BackupTaskSessionFieldJobSessionUID, string(js.UID))}) {
 		require.NoError(t, err)
 		ids = append(ids, ts.UID.ID())
 	}

@@ -42,17 +42,17 @@ var ErrInvalidWatchOptions = errors.New("vem: invalid watch options")
 // Watcher.Cursor: truncated, edited, or of another version.
 var ErrInvalidCursor = errors.New("vem: invalid watch cursor")
 
-// WatchOptionsError describes what is wrong with a WatchOptions. It
+// InvalidWatchOptionsError describes what is wrong with a WatchOptions. It
 // matches ErrInvalidWatchOptions, and ErrInvalidCursor when the problem is
 // the Resume cursor.
-type WatchOptionsError struct {
+type InvalidWatchOptionsError struct {
 	Option  string // the field of WatchOptions: "Interval", "Lag", "Resume", ...
 	Problem string
 	Err     error // the underlying error, if any
 }
 
 // Error describes the problem.
-func (e *WatchOptionsError) Error() string {
+func (e *InvalidWatchOptionsError) Error() string {
 	s := "vem: watch options: " + e.Option + ": " + e.Problem
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
@@ -61,11 +61,11 @@ func (e *WatchOptionsError) Error() string {
 }
 
 // Unwrap returns the underlying error.
-func (e *WatchOptionsError) Unwrap() error { return e.Err }
+func (e *InvalidWatchOptionsError) Unwrap() error { return e.Err }
 
 // Is makes the error match ErrInvalidWatchOptions, and ErrInvalidCursor for
 // a bad Resume value.
-func (e *WatchOptionsError) Is(target error) bool {
+func (e *InvalidWatchOptionsError) Is(target error) bool {
 	return target == ErrInvalidWatchOptions || (target == ErrInvalidCursor && e.Option == "Resume")
 }
 
@@ -85,7 +85,7 @@ type WatchOptions struct {
 	// poll takes. Sessions that arrive later than Lag are not yielded.
 	Lag time.Duration
 	// Filter narrows the sessions, on the server (for example
-	// vem.Ge(vem.TaskSessionFieldResult, vem.ResultWarning)). The zero
+	// vem.Ge(vem.BackupTaskSessionFieldResult, vem.ResultWarning)). The zero
 	// Filter watches every finished session.
 	Filter Filter
 	// Resume is a value returned by Watcher.Cursor, maybe in another
@@ -215,7 +215,7 @@ func (c *Client) NewWatcher(opts WatchOptions) *Watcher {
 	if w.err == nil && opts.Resume != "" {
 		states, err := decodeCursor(opts.Resume)
 		if err != nil {
-			w.err = &WatchOptionsError{Option: "Resume", Problem: "not a watcher cursor", Err: err}
+			w.err = &InvalidWatchOptionsError{Option: "Resume", Problem: "not a watcher cursor", Err: err}
 		} else {
 			for i, s := range states {
 				if s != nil {
@@ -231,14 +231,14 @@ func (w *Watcher) validate() error {
 	o := &w.opts
 	switch {
 	case o.Interval < 0:
-		return &WatchOptionsError{Option: "Interval", Problem: fmt.Sprintf("negative duration %v", o.Interval)}
+		return &InvalidWatchOptionsError{Option: "Interval", Problem: fmt.Sprintf("negative duration %v", o.Interval)}
 	case o.Lag < 0:
-		return &WatchOptionsError{Option: "Lag", Problem: fmt.Sprintf("negative duration %v", o.Lag)}
+		return &InvalidWatchOptionsError{Option: "Lag", Problem: fmt.Sprintf("negative duration %v", o.Lag)}
 	case o.PageSize < 0:
-		return &WatchOptionsError{Option: "PageSize", Problem: fmt.Sprintf("negative page size %d", o.PageSize)}
+		return &InvalidWatchOptionsError{Option: "PageSize", Problem: fmt.Sprintf("negative page size %d", o.PageSize)}
 	}
 	if err := o.Filter.Err(); err != nil {
-		return &WatchOptionsError{Option: "Filter", Problem: "invalid filter", Err: err}
+		return &InvalidWatchOptionsError{Option: "Filter", Problem: "invalid filter", Err: err}
 	}
 	return nil
 }
@@ -246,22 +246,22 @@ func (w *Watcher) validate() error {
 // Err returns the problem with the watcher's options, or nil.
 func (w *Watcher) Err() error { return w.err }
 
-// TaskSessions yields each finished task session (State Completed) once,
+// BackupTaskSessions yields each finished task session (State Completed) once,
 // polling every Interval until ctx is done; then it ends without an error
 // (check ctx.Err()). It yields an error, and ends, on invalid options, on
 // a permanent error and when OnError returns one; transient errors are
 // handled as OnError says. Breaking out of the loop stops it; Cursor then
 // includes every session yielded so far.
-func (w *Watcher) TaskSessions(ctx context.Context) iter.Seq2[*BackupTaskSession, error] {
-	return watchRun(w, ctx, watchTasks, TaskSessionFieldEndTime, TaskSessionFieldState, StateCompleted,
+func (w *Watcher) BackupTaskSessions(ctx context.Context) iter.Seq2[*BackupTaskSession, error] {
+	return watchRun(w, ctx, watchTasks, BackupTaskSessionFieldEndTime, BackupTaskSessionFieldState, StateCompleted,
 		w.c.QueryBackupTaskSessions,
 		func(s *BackupTaskSession) (UID, time.Time, State) { return s.UID, s.EndTime, s.State })
 }
 
-// JobSessions yields each finished job session (State Stopped) once, as
-// TaskSessions does for task sessions.
-func (w *Watcher) JobSessions(ctx context.Context) iter.Seq2[*BackupJobSession, error] {
-	return watchRun(w, ctx, watchJobs, JobSessionFieldEndTime, JobSessionFieldState, StateStopped,
+// BackupJobSessions yields each finished job session (State Stopped) once, as
+// BackupTaskSessions does for task sessions.
+func (w *Watcher) BackupJobSessions(ctx context.Context) iter.Seq2[*BackupJobSession, error] {
+	return watchRun(w, ctx, watchJobs, BackupJobSessionFieldEndTime, BackupJobSessionFieldState, StateStopped,
 		w.c.QueryBackupJobSessions,
 		func(s *BackupJobSession) (UID, time.Time, State) { return s.UID, s.EndTime, s.State })
 }
@@ -310,7 +310,7 @@ func watchRun[T any](w *Watcher, ctx context.Context, kind int, endField, stateF
 				}
 				uid, end, state := get(s)
 				w.mu.Lock()
-				ok := st.accept(lag, watchKey(uid), end.UTC(), state.Finished())
+				ok := st.accept(lag, watchKey(uid), end.UTC(), state.Ended())
 				w.mu.Unlock()
 				if ok && !yield(s, nil) {
 					return

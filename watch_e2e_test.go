@@ -98,7 +98,7 @@ type watched struct {
 func watchKind(w *vem.Watcher, ctx context.Context, jobs bool) iter.Seq2[watched, error] {
 	return func(yield func(watched, error) bool) {
 		if jobs {
-			for s, err := range w.JobSessions(ctx) {
+			for s, err := range w.BackupJobSessions(ctx) {
 				var x watched
 				if s != nil {
 					x = watched{s.UID.ID(), s.EndTime}
@@ -109,7 +109,7 @@ func watchKind(w *vem.Watcher, ctx context.Context, jobs bool) iter.Seq2[watched
 			}
 			return
 		}
-		for s, err := range w.TaskSessions(ctx) {
+		for s, err := range w.BackupTaskSessions(ctx) {
 			var x watched
 			if s != nil {
 				x = watched{s.UID.ID(), s.EndTime}
@@ -130,7 +130,7 @@ func finishedSince(t *testing.T, c *vem.Client, jobs bool, since time.Time) map[
 	if jobs {
 		for s, err := range c.QueryBackupJobSessions(ctx, vem.Query{PageSize: 1000}) {
 			require.NoError(t, err)
-			if s.State.Finished() && !s.EndTime.Before(since) {
+			if s.State.Ended() && !s.EndTime.Before(since) {
 				out[s.UID.ID()] = true
 			}
 		}
@@ -138,7 +138,7 @@ func finishedSince(t *testing.T, c *vem.Client, jobs bool, since time.Time) map[
 	}
 	for s, err := range c.QueryBackupTaskSessions(ctx, vem.Query{PageSize: 1000}) {
 		require.NoError(t, err)
-		if s.State.Finished() && !s.EndTime.Before(since) {
+		if s.State.Ended() && !s.EndTime.Before(since) {
 			out[s.UID.ID()] = true
 		}
 	}
@@ -282,7 +282,7 @@ func runWatchCampaign(t *testing.T, jobs bool, seed uint64, lag time.Duration) c
 	defer admin.Close()
 	ids := jobIDs(t, admin)
 	starter := &jobStarter{srv: srv}
-	seedJobSession := vemtest.SeedTaskSession().JobSessionUID
+	seedJobSession := vemtest.SeedBackupTaskSession().JobSessionUID
 
 	added := 0
 	// act is the world moving on during one minute: jobs start, sessions

@@ -30,7 +30,7 @@ func ExampleClient_NewWatcher() {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	for ts, err := range w.TaskSessions(ctx) {
+	for ts, err := range w.BackupTaskSessions(ctx) {
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -178,12 +178,12 @@ func TestWatchOptionsErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, ErrInvalidWatchOptions)
 			assert.Equal(t, tt.cursor, errors.Is(err, ErrInvalidCursor))
-			var oe *WatchOptionsError
+			var oe *InvalidWatchOptionsError
 			require.ErrorAs(t, err, &oe)
 			assert.Equal(t, tt.option, oe.Option)
 			// The iterators report it as their only error, without a request.
 			n := 0
-			for ts, err := range w.TaskSessions(context.Background()) {
+			for ts, err := range w.BackupTaskSessions(context.Background()) {
 				n++
 				assert.Nil(t, ts)
 				assert.ErrorIs(t, err, ErrInvalidWatchOptions)
@@ -227,14 +227,14 @@ func TestWatchQueryShapeAndSecondLoopRefused(t *testing.T) {
 		return mockResp(200, "application/json", []byte(body)), nil
 	})
 	w := c.NewWatcher(WatchOptions{Since: watchT0, Lag: time.Minute, Now: func() time.Time { return watchT0 },
-		Filter: Eq(JobSessionFieldResult, ResultFailed)})
+		Filter: Eq(BackupJobSessionFieldResult, ResultFailed)})
 	ctx, cancel := context.WithCancel(context.Background())
 	polls := 0
 	SetWatcherSleep(w, func(ctx context.Context, d time.Duration) error {
 		assert.Equal(t, time.Minute, d)
 		polls++
 		// A second loop on the same kind is refused while the first runs.
-		for _, err := range w.JobSessions(ctx) {
+		for _, err := range w.BackupJobSessions(ctx) {
 			assert.ErrorContains(t, err, "already")
 		}
 		if polls == 2 {
@@ -242,7 +242,7 @@ func TestWatchQueryShapeAndSecondLoopRefused(t *testing.T) {
 		}
 		return ctx.Err()
 	})
-	for s, err := range w.JobSessions(ctx) {
+	for s, err := range w.BackupJobSessions(ctx) {
 		t.Fatalf("unexpected %v %v", s, err)
 	}
 	require.Len(t, queries, 2, "one request per poll")
@@ -251,9 +251,9 @@ func TestWatchQueryShapeAndSecondLoopRefused(t *testing.T) {
 	// An OR filter is grouped, so that it does not escape the window.
 	queries = nil
 	w = c.NewWatcher(WatchOptions{Since: watchT0, Lag: time.Minute, Now: func() time.Time { return watchT0 },
-		Filter: Or(Eq(JobSessionFieldResult, ResultFailed), Eq(JobSessionFieldResult, ResultWarning))})
+		Filter: Or(Eq(BackupJobSessionFieldResult, ResultFailed), Eq(BackupJobSessionFieldResult, ResultWarning))})
 	SetWatcherSleep(w, func(context.Context, time.Duration) error { return context.Canceled })
-	for s, err := range w.JobSessions(context.Background()) {
+	for s, err := range w.BackupJobSessions(context.Background()) {
 		t.Fatalf("unexpected %v %v", s, err)
 	}
 	require.Len(t, queries, 1)

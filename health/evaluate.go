@@ -175,7 +175,7 @@ func (a *accumulator) place(ts *vem.BackupTaskSession, u vem.UID) {
 		g = a.groups[jobKey(js.JobUID, js.JobName)]
 	} else {
 		name := ""
-		if l, ok := ts.JobSessionLink(); ok {
+		if l, ok := ts.BackupJobSessionLink(); ok {
 			name, _, _ = strings.Cut(l.Name, "@")
 		}
 		g = a.group(jobKey("", name), "", name)
@@ -230,7 +230,7 @@ func (a *accumulator) report() *Report {
 			last := g.sessions[n-1]
 			job.LastRun, job.LastRunEnd = last.CreationTime, last.EndTime
 			job.LastRunState, job.LastRunResult, job.LastRunIsRetry = last.State, last.Result, last.IsRetry
-			if !last.EndTime.IsZero() && last.State.Finished() {
+			if !last.EndTime.IsZero() && last.State.Ended() {
 				job.LastRunDuration = last.EndTime.Sub(last.CreationTime)
 			}
 			if l, ok := last.BackupServerLink(); ok {
@@ -251,9 +251,9 @@ func (a *accumulator) report() *Report {
 	slices.SortFunc(rep.Jobs, func(a, b Job) int {
 		return cmp.Or(cmp.Compare(b.Status, a.Status), cmp.Compare(a.Name, b.Name), cmp.Compare(a.UID, b.UID))
 	})
-	rep.Status = Unknown
+	rep.Status = StatusUnknown
 	if len(rep.VMs) > 0 {
-		rep.Status = OK
+		rep.Status = StatusOK
 	}
 	for i := range rep.VMs {
 		rep.Counts.add(rep.VMs[i].Status)
@@ -326,7 +326,7 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 	}
 	switch {
 	case success < 0: // rule 1
-		vm.Status = Critical
+		vm.Status = StatusCritical
 		vm.Why = "no successful backup in " + fmtDuration(opts.Window)
 		switch {
 		case d == nil && vm.Running:
@@ -337,23 +337,23 @@ func judge(now time.Time, opts Options, p *pair, byUID map[vem.UID]*vem.BackupJo
 			vm.Why += "; last attempt " + outcome(d)
 		}
 	case !d.succeeded(): // rule 2
-		vm.Status = Critical
+		vm.Status = StatusCritical
 		vm.Why = "last attempt " + outcome(d) + lastSuccess()
 		if newerRunRunning(p, d, byUID) {
-			vm.Status = Warning
+			vm.Status = StatusWarning
 			vm.Why = "last attempt " + outcome(d) + "; a newer run of the job is under way" + lastSuccess()
 		}
 	case vm.Age > opts.CritAge: // rule 3
-		vm.Status = Critical
+		vm.Status = StatusCritical
 		vm.Why = "last successful backup " + fmtDuration(vm.Age) + " ago, older than " + fmtDuration(opts.CritAge)
 	case vm.Age > opts.WarnAge:
-		vm.Status = Warning
+		vm.Status = StatusWarning
 		vm.Why = "last successful backup " + fmtDuration(vm.Age) + " ago, older than " + fmtDuration(opts.WarnAge)
 	case d.result == vem.ResultWarning: // rule 4
-		vm.Status = Warning
+		vm.Status = StatusWarning
 		vm.Why = "last backup " + fmtDuration(vm.Age) + " ago " + outcome(d)
 	default: // rule 5
-		vm.Status = OK
+		vm.Status = StatusOK
 		vm.Why = "last backup succeeded " + fmtDuration(vm.Age) + " ago"
 		if vm.RecoveredByRetry {
 			vm.Why += ", after a retry"
@@ -381,7 +381,7 @@ func outcome(r *rec) string {
 	return s
 }
 
-func running(js *vem.BackupJobSession) bool { return !js.State.Finished() }
+func running(js *vem.BackupJobSession) bool { return !js.State.Ended() }
 
 // run is the job sessions of one run: a job session that is not a retry
 // and the retries after it.

@@ -114,7 +114,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 5*h, h, false)
 			f.task(js, "web01", m, 30*m, vem.ResultSuccess, "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: OK, why: "last backup succeeded 4h29m ago",
+		want: []want{{job: "Daily", vm: "web01", status: StatusOK, why: "last backup succeeded 4h29m ago",
 			lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1}},
 	}, {
 		name: "rule 5: retry recovered",
@@ -124,7 +124,7 @@ func TestEvaluateRules(t *testing.T) {
 			r := f.run("Daily", 4*h, h, true)
 			f.task(r, "web01", m, 10*m, vem.ResultSuccess, "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: OK, why: "last backup succeeded 3h49m ago, after a retry",
+		want: []want{{job: "Daily", vm: "web01", status: StatusOK, why: "last backup succeeded 3h49m ago, after a retry",
 			lastResult: vem.ResultSuccess, age: 3*h + 49*m, attempts: 2, recovered: true, reason: "Snapshot\nfailed"}},
 	}, {
 		name: "rule 2: retry failed again",
@@ -136,7 +136,7 @@ func TestEvaluateRules(t *testing.T) {
 			r := f.run("Daily", 4*h, h, true)
 			f.task(r, "web01", m, 10*m, vem.ResultFailed, "Host unreachable")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical,
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical,
 			why:        "last attempt failed: Host unreachable; last success 29h49m ago",
 			lastResult: vem.ResultFailed, age: 29*h + 49*m, attempts: 2, reason: "Host unreachable"}},
 	}, {
@@ -148,7 +148,7 @@ func TestEvaluateRules(t *testing.T) {
 			f.task(js, "web01", m, 10*m, vem.ResultFailed, "Snapshot failed")
 			f.run("Daily", 10*m, 0, true) // the retry started, no task yet
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Warning,
+		want: []want{{job: "Daily", vm: "web01", status: StatusWarning,
 			why:        "last attempt failed: Snapshot failed; a newer run of the job is under way; last success 24h49m ago",
 			lastResult: vem.ResultFailed, age: 24*h + 49*m, attempts: 1, reason: "Snapshot failed"}},
 	}, {
@@ -159,7 +159,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 2*h, 0, false)
 			f.task(js, "web01", m, 10*m, vem.ResultFailed, "Snapshot failed")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical,
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical,
 			why:        "last attempt failed: Snapshot failed; last success 24h49m ago",
 			lastResult: vem.ResultFailed, age: 24*h + 49*m, attempts: 1, reason: "Snapshot failed"}},
 	}, {
@@ -170,7 +170,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 30*m, 0, false)
 			f.task(js, "web01", m, 0, "", "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: OK, why: "last backup succeeded 24h49m ago",
+		want: []want{{job: "Daily", vm: "web01", status: StatusOK, why: "last backup succeeded 24h49m ago",
 			lastResult: vem.ResultSuccess, age: 24*h + 49*m, attempts: 1, running: true}},
 	}, {
 		name: "rule 3: running does not hide a stale success",
@@ -180,7 +180,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 30*m, 0, false)
 			f.task(js, "web01", m, 0, "", "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical, why: "last successful backup 2d1h ago, older than 2d",
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical, why: "last successful backup 2d1h ago, older than 2d",
 			lastResult: vem.ResultSuccess, age: 49*h + 49*m, attempts: 1, running: true}},
 	}, {
 		name: "rule 4: warning",
@@ -188,7 +188,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 5*h, h, false)
 			f.task(js, "web01", m, 30*m, vem.ResultWarning, "Changed block tracking disabled")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Warning,
+		want: []want{{job: "Daily", vm: "web01", status: StatusWarning,
 			why:        "last backup 4h29m ago ended with a warning: Changed block tracking disabled",
 			lastResult: vem.ResultWarning, age: 4*h + 29*m, attempts: 1, reason: "Changed block tracking disabled"}},
 	}, {
@@ -197,7 +197,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 30*h, h, false)
 			f.task(js, "web01", m, 29*m, vem.ResultSuccess, "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Warning, why: "last successful backup 29h30m ago, older than 26h",
+		want: []want{{job: "Daily", vm: "web01", status: StatusWarning, why: "last successful backup 29h30m ago, older than 26h",
 			lastResult: vem.ResultSuccess, age: 29*h + 30*m, attempts: 1}},
 	}, {
 		name: "rule 3: stale success, CritAge",
@@ -205,7 +205,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 80*h, h, false)
 			f.task(js, "web01", m, 59*m, vem.ResultSuccess, "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical, why: "last successful backup 3d7h ago, older than 2d",
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical, why: "last successful backup 3d7h ago, older than 2d",
 			lastResult: vem.ResultSuccess, age: 79 * h, attempts: 1}},
 	}, {
 		name: "rule 3 before rule 4: stale warning",
@@ -214,7 +214,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 5*h, h, false)
 			f.task(js, "web01", m, 59*m, vem.ResultWarning, "CBT off")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical, why: "last successful backup 4h ago, older than 3h",
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical, why: "last successful backup 4h ago, older than 3h",
 			lastResult: vem.ResultWarning, age: 4 * h, attempts: 1, reason: "CBT off"}},
 	}, {
 		name: "rule 1: no success in the window",
@@ -224,7 +224,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", 3*24*h, h, false)
 			f.task(js, "web01", m, 10*m, vem.ResultFailed, "Datastore full")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical,
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical,
 			why:        "no successful backup in 7d; last attempt failed: Datastore full",
 			lastResult: vem.ResultFailed, age: -1, attempts: 1, reason: "Datastore full"}},
 	}, {
@@ -233,7 +233,7 @@ func TestEvaluateRules(t *testing.T) {
 			js := f.run("Daily", h, 0, false)
 			f.task(js, "new01", m, 0, "", "")
 		},
-		want: []want{{job: "Daily", vm: "new01", status: Critical,
+		want: []want{{job: "Daily", vm: "new01", status: StatusCritical,
 			why: "no successful backup in 7d; no attempt completed, one is running", age: -1, attempts: 1, running: true}},
 	}, {
 		name: "rule 1 before rule 2: a retry under way does not soften no success",
@@ -243,7 +243,7 @@ func TestEvaluateRules(t *testing.T) {
 			f.task(js, "web01", m, 10*m, vem.ResultFailed, "")
 			f.run("Daily", 10*m, 0, true)
 		},
-		want: []want{{job: "Daily", vm: "web01", status: Critical,
+		want: []want{{job: "Daily", vm: "web01", status: StatusCritical,
 			why: "no successful backup in 36h; last attempt failed", lastResult: vem.ResultFailed, age: -1, attempts: 1}},
 	}, {
 		name: "VM in two jobs: judged per job, worst first",
@@ -254,9 +254,9 @@ func TestEvaluateRules(t *testing.T) {
 			f.task(c, "db01", m, 30*m, vem.ResultFailed, "Target offline")
 		},
 		want: []want{
-			{job: "Copy to DR", vm: "db01", status: Critical, why: "no successful backup in 7d; last attempt failed: Target offline",
+			{job: "Copy to DR", vm: "db01", status: StatusCritical, why: "no successful backup in 7d; last attempt failed: Target offline",
 				lastResult: vem.ResultFailed, age: -1, attempts: 1, reason: "Target offline"},
-			{job: "Daily", vm: "db01", status: OK, why: "last backup succeeded 4h29m ago",
+			{job: "Daily", vm: "db01", status: StatusOK, why: "last backup succeeded 4h29m ago",
 				lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1},
 		},
 	}, {
@@ -269,10 +269,10 @@ func TestEvaluateRules(t *testing.T) {
 			f.task(js, "d", m, 30*m, vem.ResultFailed, "f")
 		},
 		want: []want{
-			{job: "Daily", vm: "d", status: Critical, why: "no successful backup in 7d; last attempt failed: f", lastResult: vem.ResultFailed, age: -1, attempts: 1, reason: "f"},
-			{job: "Daily", vm: "b", status: Warning, why: "last backup 4h29m ago ended with a warning: w", lastResult: vem.ResultWarning, age: 4*h + 29*m, attempts: 1, reason: "w"},
-			{job: "Daily", vm: "a", status: OK, why: "last backup succeeded 4h29m ago", lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1},
-			{job: "Daily", vm: "c", status: OK, why: "last backup succeeded 4h29m ago", lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1},
+			{job: "Daily", vm: "d", status: StatusCritical, why: "no successful backup in 7d; last attempt failed: f", lastResult: vem.ResultFailed, age: -1, attempts: 1, reason: "f"},
+			{job: "Daily", vm: "b", status: StatusWarning, why: "last backup 4h29m ago ended with a warning: w", lastResult: vem.ResultWarning, age: 4*h + 29*m, attempts: 1, reason: "w"},
+			{job: "Daily", vm: "a", status: StatusOK, why: "last backup succeeded 4h29m ago", lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1},
+			{job: "Daily", vm: "c", status: StatusOK, why: "last backup succeeded 4h29m ago", lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1},
 		},
 	}, {
 		name: "scope: Jobs and VMs filters",
@@ -284,7 +284,7 @@ func TestEvaluateRules(t *testing.T) {
 			c := f.run("Copy", 5*h, h, false)
 			f.task(c, "web01", m, 30*m, vem.ResultFailed, "x")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: OK, why: "last backup succeeded 4h29m ago",
+		want: []want{{job: "Daily", vm: "web01", status: StatusOK, why: "last backup succeeded 4h29m ago",
 			lastResult: vem.ResultSuccess, age: 4*h + 29*m, attempts: 1}},
 	}, {
 		name: "attempts count the newest run only, three attempts",
@@ -297,7 +297,7 @@ func TestEvaluateRules(t *testing.T) {
 			f.task(f.run("Daily", 2*h, 10*m, true), "web01", m, 5*m, vem.ResultFailed, "c")
 			f.task(f.run("Daily", h, 10*m, true), "web01", m, 5*m, vem.ResultSuccess, "")
 		},
-		want: []want{{job: "Daily", vm: "web01", status: OK, why: "last backup succeeded 54m ago, after a retry",
+		want: []want{{job: "Daily", vm: "web01", status: StatusOK, why: "last backup succeeded 54m ago, after a retry",
 			lastResult: vem.ResultSuccess, age: 54 * m, attempts: 3, recovered: true, reason: "c"}},
 	}}
 	for _, tt := range tests {
@@ -310,7 +310,7 @@ func TestEvaluateRules(t *testing.T) {
 			require.NoError(t, err)
 			rep := evaluate(testNow, opts, f.tasks, f.jobs)
 			require.Len(t, rep.VMs, len(tt.want))
-			worst := OK
+			worst := StatusOK
 			for i, w := range tt.want {
 				got := rep.VMs[i]
 				assert.Equal(t, w.job, got.JobName, "VM %d job", i)
@@ -360,7 +360,7 @@ func TestEvaluateJobs(t *testing.T) {
 	require.Len(t, rep.Jobs, 2)
 	cp, daily := rep.Jobs[0], rep.Jobs[1]
 	assert.Equal(t, "Copy", cp.Name)
-	assert.Equal(t, Critical, cp.Status)
+	assert.Equal(t, StatusCritical, cp.Status)
 	assert.Equal(t, Counts{Critical: 1}, cp.VMs)
 	assert.True(t, cp.Running)
 	assert.Equal(t, vem.StateWorking, cp.LastRunState)
@@ -369,7 +369,7 @@ func TestEvaluateJobs(t *testing.T) {
 	assert.Equal(t, "Daily", daily.Name)
 	assert.NotEqual(t, c.JobUID, daily.UID)
 	assert.Equal(t, js.JobUID, daily.UID)
-	assert.Equal(t, Warning, daily.Status)
+	assert.Equal(t, StatusWarning, daily.Status)
 	assert.Equal(t, Counts{OK: 1, Warning: 1}, daily.VMs)
 	assert.Equal(t, "vbr-Daily", daily.BackupServer)
 	assert.Equal(t, js.CreationTime, daily.LastRun)
@@ -377,7 +377,7 @@ func TestEvaluateJobs(t *testing.T) {
 	assert.Equal(t, 90*m, daily.LastRunDuration)
 	assert.False(t, daily.Running)
 
-	assert.Equal(t, Critical, rep.Status)
+	assert.Equal(t, StatusCritical, rep.Status)
 	assert.Equal(t, Counts{OK: 1, Warning: 1, Critical: 1}, rep.Counts)
 	assert.Equal(t, len(f.tasks), rep.TaskSessions)
 	assert.Equal(t, len(f.jobs), rep.JobSessions)
@@ -387,7 +387,7 @@ func TestEvaluateEmpty(t *testing.T) {
 	opts, err := Options{Now: testNow}.withDefaults()
 	require.NoError(t, err)
 	rep := evaluate(testNow, opts, nil, nil)
-	assert.Equal(t, Unknown, rep.Status)
+	assert.Equal(t, StatusUnknown, rep.Status)
 	assert.Empty(t, rep.VMs)
 	assert.Empty(t, rep.Jobs)
 }
@@ -404,7 +404,7 @@ func TestEvaluateUnknownJobSession(t *testing.T) {
 	require.Len(t, rep.VMs, 1)
 	assert.Equal(t, "Daily", rep.VMs[0].JobName)
 	assert.Empty(t, rep.VMs[0].JobUID)
-	assert.Equal(t, OK, rep.VMs[0].Status)
+	assert.Equal(t, StatusOK, rep.VMs[0].Status)
 	assert.Equal(t, 1, rep.VMs[0].Attempts)
 	require.Len(t, rep.Jobs, 1)
 	assert.Equal(t, "vbr-Daily", rep.Jobs[0].BackupServer)
@@ -453,13 +453,13 @@ func TestStatus(t *testing.T) {
 		require.NoError(t, back.UnmarshalText([]byte(strings.ToUpper(name))))
 		assert.Equal(t, s, back)
 	}
-	assert.Equal(t, []Status{0, 1, 2, 3}, []Status{OK, Warning, Critical, Unknown})
+	assert.Equal(t, []Status{0, 1, 2, 3}, []Status{StatusOK, StatusWarning, StatusCritical, StatusUnknown})
 	_, err := Status(7).MarshalText()
 	require.Error(t, err)
 	assert.Equal(t, "Status(7)", Status(7).String())
 	_, err = ParseStatus("fine")
 	require.Error(t, err)
-	b, err := json.Marshal(struct{ S Status }{Critical})
+	b, err := json.Marshal(struct{ S Status }{StatusCritical})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"S":"critical"}`, string(b))
 }

@@ -84,10 +84,10 @@ type Status int
 
 // Statuses.
 const (
-	OK Status = iota
-	Warning
-	Critical
-	Unknown
+	StatusOK Status = iota
+	StatusWarning
+	StatusCritical
+	StatusUnknown
 )
 
 // String returns "ok", "warning", "critical" or "unknown".
@@ -106,9 +106,9 @@ func (s Status) String() string {
 }
 
 // MarshalText writes the status as String does, so that JSON shows
-// "critical" rather than 2. A status outside OK..Unknown is an error.
+// "critical" rather than 2. A status outside StatusOK..StatusUnknown is an error.
 func (s Status) MarshalText() ([]byte, error) {
-	if s < OK || s > Unknown {
+	if s < StatusOK || s > StatusUnknown {
 		return nil, fmt.Errorf("health: invalid status %d", int(s))
 	}
 	return []byte(s.String()), nil
@@ -127,12 +127,12 @@ func (s *Status) UnmarshalText(b []byte) error {
 // ParseStatus turns "ok", "warning", "critical" or "unknown" (any letter
 // case) into a Status.
 func ParseStatus(str string) (Status, error) {
-	for s := OK; s <= Unknown; s++ {
+	for s := StatusOK; s <= StatusUnknown; s++ {
 		if equalFoldASCII(str, s.String()) {
 			return s, nil
 		}
 	}
-	return Unknown, fmt.Errorf("health: unknown status %q", str)
+	return StatusUnknown, fmt.Errorf("health: unknown status %q", str)
 }
 
 func equalFoldASCII(a, b string) bool {

@@ -72,7 +72,7 @@ func TestEvaluateRequests(t *testing.T) {
 	assert.Equal(t, "Daily", vm.JobName)
 	assert.Equal(t, vem.UID("urn:veeam:Job:2b078668-e45d-4eb3-abb0-275b0d130e7e"), vm.JobUID)
 	assert.Equal(t, "vbr01", vm.BackupServer)
-	assert.Equal(t, OK, vm.Status)
+	assert.Equal(t, StatusOK, vm.Status)
 	assert.Equal(t, 1, rep.JobSessions)
 	assert.True(t, rep.Jobs[0].Running)
 }
@@ -84,7 +84,7 @@ func TestEvaluateRequestError(t *testing.T) {
 		r.Header.Set("Content-Type", "application/xml")
 		return r, nil
 	})
-	c, err := vem.New(mockBase, vem.WithHTTPClient(&http.Client{Transport: mt}), vem.WithSessionID("token"), vem.WithRetry(vem.NoRetry))
+	c, err := vem.New(mockBase, vem.WithHTTPClient(&http.Client{Transport: mt}), vem.WithSessionID("token"), vem.WithRetry(vem.NoRetries()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	_, err = Evaluate(t.Context(), c, Options{Now: testNow})

@@ -43,14 +43,14 @@ type clientSource struct{ c *vem.Client }
 
 func (s clientSource) taskSessions(ctx context.Context, since time.Time) iter.Seq2[*vem.BackupTaskSession, error] {
 	return s.c.QueryBackupTaskSessions(ctx, vem.Query{
-		Filter:   vem.Ge(vem.TaskSessionFieldCreationTime, since),
+		Filter:   vem.Ge(vem.BackupTaskSessionFieldCreationTime, since),
 		PageSize: pageSize,
 	})
 }
 
 func (s clientSource) jobSessions(ctx context.Context, since time.Time) iter.Seq2[*vem.BackupJobSession, error] {
 	return s.c.QueryBackupJobSessions(ctx, vem.Query{
-		Filter:   vem.Ge(vem.JobSessionFieldCreationTime, since),
+		Filter:   vem.Ge(vem.BackupJobSessionFieldCreationTime, since),
 		PageSize: pageSize,
 	})
 }
@@ -58,7 +58,7 @@ func (s clientSource) jobSessions(ctx context.Context, since time.Time) iter.Seq
 func (s clientSource) jobSessionsByUID(ctx context.Context, uids []vem.UID) iter.Seq2[*vem.BackupJobSession, error] {
 	fs := make([]vem.Filter, len(uids))
 	for i, u := range uids {
-		fs[i] = vem.Eq(vem.JobSessionFieldUID, u)
+		fs[i] = vem.Eq(vem.BackupJobSessionFieldUID, u)
 	}
 	return s.c.QueryBackupJobSessions(ctx, vem.Query{Filter: vem.Or(fs...), PageSize: pageSize})
 }
@@ -139,7 +139,7 @@ func jobSessionUIDOf(ts *vem.BackupTaskSession) vem.UID {
 	if ts.JobSessionUID != "" {
 		return ts.JobSessionUID
 	}
-	if l, ok := ts.JobSessionLink(); ok {
+	if l, ok := ts.BackupJobSessionLink(); ok {
 		if id := l.ID(); id != "" {
 			return vem.UID("urn:veeam:" + vem.KindBackupJobSession + ":" + id)
 		}

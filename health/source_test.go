@@ -104,7 +104,7 @@ func TestEvaluateFromReadsWindowAndResolvesOldJobSessions(t *testing.T) {
 		assert.NotEmpty(t, j.UID, j.Name)
 	}
 	assert.Equal(t, "Long", rep.Jobs[0].Name) // stale success, 47h50m
-	assert.Equal(t, Warning, rep.Jobs[0].Status)
+	assert.Equal(t, StatusWarning, rep.Jobs[0].Status)
 	assert.Equal(t, Counts{Warning: 1}, rep.Jobs[0].VMs) // one VM key, 45 tasks
 }
 

@@ -317,16 +317,16 @@ type changedSource interface {
 
 func (s clientSource) changedTaskSessions(ctx context.Context, since time.Time) func(func(*vem.BackupTaskSession, error) bool) {
 	return s.c.QueryBackupTaskSessions(ctx, vem.Query{
-		Filter: vem.Or(vem.Ge(vem.TaskSessionFieldCreationTime, since),
-			vem.Ge(vem.TaskSessionFieldEndTime, since)),
+		Filter: vem.Or(vem.Ge(vem.BackupTaskSessionFieldCreationTime, since),
+			vem.Ge(vem.BackupTaskSessionFieldEndTime, since)),
 		PageSize: pageSize,
 	})
 }
 
 func (s clientSource) changedJobSessions(ctx context.Context, since time.Time) func(func(*vem.BackupJobSession, error) bool) {
 	return s.c.QueryBackupJobSessions(ctx, vem.Query{
-		Filter: vem.Or(vem.Ge(vem.JobSessionFieldCreationTime, since),
-			vem.Ge(vem.JobSessionFieldEndTime, since)),
+		Filter: vem.Or(vem.Ge(vem.BackupJobSessionFieldCreationTime, since),
+			vem.Ge(vem.BackupJobSessionFieldEndTime, since)),
 		PageSize: pageSize,
 	})
 }

@@ -58,11 +58,11 @@ func TestConcurrentUse(t *testing.T) {
 				case 0:
 					path = "/api/query?type=BackupTaskSession&format=Entities&pageSize=50&sortDesc=TotalSize&filter=" + urlQuery("Result>Success")
 				case 1:
-					path = "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID + "?format=Entity"
+					path = "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID + "?format=Entity"
 				case 2:
 					path = "/api/backupTaskSessions"
 				case 3:
-					path = "/api/backupSessions/" + vemtest.SeedJobSessionID + "/taskSessions"
+					path = "/api/backupSessions/" + vemtest.SeedBackupJobSessionID + "/taskSessions"
 				case 4:
 					path = "/api/query?type=BackupTaskSession&page=2"
 				}
@@ -87,7 +87,7 @@ func TestConcurrentUse(t *testing.T) {
 					srv.AddBackupTaskSession(vem.BackupTaskSession{
 						UID:           vem.UID(fmt.Sprintf("00000000-0000-4000-8000-%012d", i)),
 						VMDisplayName: "concurrent",
-						JobSessionUID: vem.UID("urn:veeam:BackupJobSession:" + vemtest.SeedJobSessionID),
+						JobSessionUID: vem.UID("urn:veeam:BackupJobSession:" + vemtest.SeedBackupJobSessionID),
 						CreationTime:  testNow.Add(-time.Duration(i) * time.Minute),
 						State:         vem.StateCompleted,
 						Result:        vem.ResultSuccess,
@@ -102,7 +102,7 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	st := srv.Stats()
 	assert.Equal(t, int(requests.Load()), st.Requests)
-	assert.Equal(t, 201+rounds, srv.TaskSessionCount())
+	assert.Equal(t, 201+rounds, srv.BackupTaskSessionCount())
 	assert.GreaterOrEqual(t, st.Logons, workers)
 	assert.GreaterOrEqual(t, st.Expirations, 1)
 }

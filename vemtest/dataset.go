@@ -14,10 +14,10 @@ import (
 // IDs of the seed entities: the task session of EM's documentation example
 // (testdata/backuptasksession.xml) and the three entities its links name.
 const (
-	SeedTaskSessionID  = "88322206-a645-4aa3-9228-028ce51e7c0f"
-	SeedJobSessionID   = "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"
-	SeedBackupServerID = "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"
-	SeedRestorePointID = "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"
+	SeedBackupTaskSessionID = "88322206-a645-4aa3-9228-028ce51e7c0f"
+	SeedBackupJobSessionID  = "0d3a8230-3db1-4cc1-a7b2-3b0b5c8f784c"
+	SeedBackupServerID      = "a490c017-2c1c-40ee-8bcf-73bcce6ab36f"
+	SeedVMRestorePointID    = "a3571c27-a3a9-4ac8-8dfb-71a2336b3218"
 	// SeedJobID is the backup job of the seed job session, "vCD Job
 	// Template"; its objects are AnT_VM1, AnT_VM3, AnT_web01 and AnT_VM2.
 	SeedJobID = "05376e9a-a862-50ce-9c05-ee54d1866b94"
@@ -27,16 +27,16 @@ const (
 // and on the WithNow time.
 const datasetSeed = 0x5EED_0F_E3
 
-// SeedTaskSession returns the seed task session exactly as EM's
+// SeedBackupTaskSession returns the seed task session exactly as EM's
 // documentation example shows it (Hrefs on https://localhost:9398).
-func SeedTaskSession() vem.BackupTaskSession {
+func SeedBackupTaskSession() vem.BackupTaskSession {
 	const host = "https://localhost:9398/api"
 	return vem.BackupTaskSession{
-		UID:           "urn:veeam:BackupTaskSession:" + SeedTaskSessionID,
+		UID:           "urn:veeam:BackupTaskSession:" + SeedBackupTaskSessionID,
 		Name:          "AnT_VM2@2025-10-11 20:06:09",
 		VMDisplayName: "AnT_VM2",
-		Href:          host + "/backupTaskSessions/" + SeedTaskSessionID + "?format=Entity",
-		JobSessionUID: "urn:veeam:BackupJobSession:" + SeedJobSessionID,
+		Href:          host + "/backupTaskSessions/" + SeedBackupTaskSessionID + "?format=Entity",
+		JobSessionUID: "urn:veeam:BackupJobSession:" + SeedBackupJobSessionID,
 		CreationTime:  time.Date(2025, 10, 11, 20, 6, 9, 627e6, time.UTC),
 		EndTime:       time.Date(2025, 10, 11, 20, 7, 9, 347e6, time.UTC),
 		State:         vem.StateCompleted,
@@ -46,9 +46,9 @@ func SeedTaskSession() vem.BackupTaskSession {
 		VMUID:         "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
 		Links: vem.Links{
 			{Rel: vem.RelUp, Type: vem.TypeBackupServerReference, Href: host + "/backupServers/" + SeedBackupServerID, Name: "enterprise01.tech.local"},
-			{Rel: vem.RelUp, Type: vem.TypeBackupJobSessionReference, Href: host + "/backupSessions/" + SeedJobSessionID, Name: "vCD Job Template@2025-10-11 20:00:04"},
-			{Rel: vem.RelAlternate, Type: vem.TypeBackupTaskSessionReference, Href: host + "/backupTaskSessions/" + SeedTaskSessionID, Name: "AnT_VM2@2025-10-11 20:06:09"},
-			{Rel: vem.RelRelated, Type: vem.TypeVMRestorePoint, Href: host + "/vmRestorePoints/" + SeedRestorePointID + "?format=Entity", Name: "AnT_VM2-bFpa@2025-10-11 20:06:23"},
+			{Rel: vem.RelUp, Type: vem.TypeBackupJobSessionReference, Href: host + "/backupSessions/" + SeedBackupJobSessionID, Name: "vCD Job Template@2025-10-11 20:00:04"},
+			{Rel: vem.RelAlternate, Type: vem.TypeBackupTaskSessionReference, Href: host + "/backupTaskSessions/" + SeedBackupTaskSessionID, Name: "AnT_VM2@2025-10-11 20:06:09"},
+			{Rel: vem.RelRelated, Type: vem.TypeVMRestorePoint, Href: host + "/vmRestorePoints/" + SeedVMRestorePointID + "?format=Entity", Name: "AnT_VM2-bFpa@2025-10-11 20:06:23"},
 		},
 	}
 }
@@ -115,24 +115,25 @@ func loadDataset(st *store, now time.Time, n int) {
 		}
 	}
 	seedJob := "vCD Job Template"
-	st.jobSessions[SeedJobSessionID] = &jobSessionRec{jobSessionData: jobSessionData{
-		id: SeedJobSessionID, name: seedJob + "@2025-10-11 20:00:04",
+	st.jobSessions[SeedBackupJobSessionID] = &jobSessionRec{jobSessionData: jobSessionData{
+		id: SeedBackupJobSessionID, name: seedJob + "@2025-10-11 20:00:04",
 		jobUID: em.UID(em.KindJob, guidFrom("job", seedJob)), jobName: seedJob, jobType: "Backup",
 		serverID: SeedBackupServerID, serverName: "enterprise01.tech.local",
 		created: time.Date(2025, 10, 11, 20, 0, 4, 553e6, time.UTC),
 		ended:   time.Date(2025, 10, 11, 20, 7, 31, 877e6, time.UTC),
 		state:   string(vem.StateStopped), result: string(vem.ResultSuccess), progress: 100,
 	}}
-	st.restorePoints[SeedRestorePointID] = &restorePointRec{
-		id: SeedRestorePointID, name: "AnT_VM2-bFpa@2025-10-11 20:06:23",
+	st.restorePoints[SeedVMRestorePointID] = &restorePointRec{
+		id: SeedVMRestorePointID, name: "AnT_VM2-bFpa@2025-10-11 20:06:23",
 		vmDisplayName: "AnT_VM2", vmName: "AnT_VM2-bFpa", algorithm: "Incremental", pointType: "Increment",
 		hierarchyObjRef: "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826",
 		serverID:        SeedBackupServerID, serverName: "enterprise01.tech.local",
 		created: time.Date(2025, 10, 11, 20, 6, 23, 18e7, time.UTC),
 	}
-	st.addTask(SeedTaskSession(), false)
+	st.addTask(SeedBackupTaskSession(), false)
 	generate(st, now.Truncate(time.Millisecond), n)
 	st.sortTasks()
+	seedSpec(st, now.Truncate(time.Second))
 }
 
 // generate adds n task sessions spread over the 30 days before now. The

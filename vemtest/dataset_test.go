@@ -46,7 +46,7 @@ func allTasks(t testing.TB, srv *vemtest.Server, token string) []wireTask {
 
 func TestDefaultDataset(t *testing.T) {
 	srv := newServer(t, vemtest.WithNow(testNow))
-	assert.Equal(t, vemtest.DefaultDatasetSize+1, srv.TaskSessionCount())
+	assert.Equal(t, vemtest.DefaultDatasetSize+1, srv.BackupTaskSessionCount())
 	token, _ := logon(t, srv)
 	tasks := allTasks(t, srv, token)
 	require.Len(t, tasks, 61)
@@ -61,7 +61,7 @@ func TestDefaultDataset(t *testing.T) {
 		perJobSession[ts.JobSessionUID]++
 		created, err := time.Parse(time.RFC3339Nano, ts.CreationTimeUTC)
 		require.NoError(t, err)
-		if ts.UID != "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID {
+		if ts.UID != "urn:veeam:BackupTaskSession:"+vemtest.SeedBackupTaskSessionID {
 			assert.False(t, created.After(testNow), ts.CreationTimeUTC)
 			assert.True(t, created.After(testNow.Add(-30*24*time.Hour)), ts.CreationTimeUTC)
 			// Generated times have at most millisecond precision, trimmed like .Net.
@@ -89,7 +89,7 @@ func TestDefaultDataset(t *testing.T) {
 		l, ok := (&vem.BackupTaskSession{Links: ts.Links}).BackupServerLink()
 		require.True(t, ok)
 		servers[l.Name] = true
-		l, ok = (&vem.BackupTaskSession{Links: ts.Links}).JobSessionLink()
+		l, ok = (&vem.BackupTaskSession{Links: ts.Links}).BackupJobSessionLink()
 		require.True(t, ok)
 		job, _, _ := strings.Cut(l.Name, "@")
 		jobs[job] = true
@@ -151,7 +151,7 @@ func TestDatasetIsDeterministic(t *testing.T) {
 func TestDatasetSizes(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 3, 7, -5} {
 		srv := newServer(t, vemtest.WithDataset(n))
-		assert.Equal(t, max(n, 0)+1, srv.TaskSessionCount(), n)
+		assert.Equal(t, max(n, 0)+1, srv.BackupTaskSessionCount(), n)
 	}
 }
 
@@ -166,7 +166,7 @@ func TestLargeDataset(t *testing.T) {
 	if !raceEnabled {
 		assert.Less(t, built, 2*time.Second) // about 0.15 s on an idle machine
 	}
-	require.Equal(t, 10001, srv.TaskSessionCount())
+	require.Equal(t, 10001, srv.BackupTaskSessionCount())
 	token, _ := logon(t, srv)
 	for _, accept := range []string{"application/xml", "application/json"} {
 		for page, want := range map[int]int{1: 1000, 11: 1} {

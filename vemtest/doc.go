@@ -51,7 +51,7 @@
 // the host of WithHrefHost), and an Error document with every 4xx and 5xx.
 // XML is the default (no Accept, */*, or an XML type); Accept:
 // application/json gets JSON, with EM 12 PascalCase keys or, with
-// WithJSONStyle(EM13CamelCase), EM 13 camelCase keys.
+// WithJSONStyle(JSONStyleEM13CamelCase), EM 13 camelCase keys.
 //
 // # Sessions
 //
@@ -115,7 +115,7 @@
 // # Data set
 //
 // Every server holds the seed task session of EM's documentation
-// (SeedTaskSession, ID SeedTaskSessionID) with its backup server, job
+// (SeedTaskSession, ID SeedBackupTaskSessionID) with its backup server, job
 // session and restore point, plus DefaultDatasetSize (60) generated task
 // sessions, or as many as WithDataset says. Generation is deterministic for
 // a given WithNow time: the sessions lie in the 30 days before it, on three

@@ -17,16 +17,16 @@ func TestSeedEntityMatchesEMExample(t *testing.T) {
 	srv := newServer(t)
 	token, _ := logon(t, srv)
 	want := parseXML(t, readTestdata(t, "backuptasksession.xml"))
-	for _, id := range []string{vemtest.SeedTaskSessionID, strings.ToUpper(vemtest.SeedTaskSessionID)} {
+	for _, id := range []string{vemtest.SeedBackupTaskSessionID, strings.ToUpper(vemtest.SeedBackupTaskSessionID)} {
 		r := get(t, srv, token, "/api/backupTaskSessions/"+id+"?format=Entity")
 		require.Equal(t, http.StatusOK, r.status)
 		assert.Equal(t, "application/xml; charset=utf-8", r.header.Get("Content-Type"))
 		assert.Equal(t, want, parseXML(t, r.body))
 		assert.Contains(t, string(r.body), `<Reason />`)
-		assert.Contains(t, string(r.body), `Href="`+srv.URL+`/api/vmRestorePoints/`+vemtest.SeedRestorePointID+`?format=Entity"`)
+		assert.Contains(t, string(r.body), `Href="`+srv.URL+`/api/vmRestorePoints/`+vemtest.SeedVMRestorePointID+`?format=Entity"`)
 	}
 	// format is case-insensitive, as on EM.
-	r := get(t, srv, token, "/api/BackupTaskSessions/"+vemtest.SeedTaskSessionID+"?FORMAT=entity")
+	r := get(t, srv, token, "/api/BackupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?FORMAT=entity")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, want, parseXML(t, r.body))
 }
@@ -47,19 +47,19 @@ func TestSeedEntityJSON(t *testing.T) {
 
 	srv := newServer(t, vemtest.WithDataset(0))
 	token, _ := logon(t, srv)
-	r := getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity")
+	r := getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
 	assert.Equal(t, jsonKeys(t, emEntity), jsonKeys(t, r.body), "same keys in the same order as EM 12")
 
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(r.body, &got))
-	assert.Equal(t, "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID, got["UID"])
+	assert.Equal(t, "urn:veeam:BackupTaskSession:"+vemtest.SeedBackupTaskSessionID, got["UID"])
 	assert.Equal(t, "2025-10-11T20:06:09.627Z", got["CreationTimeUTC"])
 	assert.Equal(t, "2025-10-11T20:07:09.347Z", got["EndTimeUTC"])
 	assert.Equal(t, "", got["Reason"])
 	assert.Equal(t, float64(12884901888), got["TotalSize"])
-	assert.Equal(t, srv.URL+"/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity", got["Href"])
+	assert.Equal(t, srv.URL+"/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity", got["Href"])
 	links := got["Links"].([]any)
 	require.Len(t, links, 4)
 	var raw struct{ Links []json.RawMessage }
@@ -68,9 +68,9 @@ func TestSeedEntityJSON(t *testing.T) {
 }
 
 func TestCamelCaseEntity(t *testing.T) {
-	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase))
 	token, _ := logon(t, srv)
-	r := getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity")
+	r := getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, []string{"jobSessionUid", "creationTimeUTC", "endTimeUTC", "state", "result", "reason", "totalSize",
 		"vmUid", "vmDisplayName", "name", "uid", "links", "href", "type"}, jsonKeys(t, r.body))
@@ -85,17 +85,17 @@ func TestCamelCaseEntity(t *testing.T) {
 		VMUID           string
 	}
 	require.NoError(t, json.Unmarshal(r.body, &ts))
-	assert.Equal(t, "urn:veeam:BackupTaskSession:"+vemtest.SeedTaskSessionID, ts.UID)
+	assert.Equal(t, "urn:veeam:BackupTaskSession:"+vemtest.SeedBackupTaskSessionID, ts.UID)
 	assert.Equal(t, "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826", ts.VMUID)
 
-	r = getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+	r = getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 	assert.Equal(t, []string{"links", "uid", "name", "href", "type"}, jsonKeys(t, r.body))
 }
 
 func TestEntityRef(t *testing.T) {
 	srv := newServer(t, vemtest.WithDataset(0))
 	token, _ := logon(t, srv)
-	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 	require.Equal(t, http.StatusOK, r.status)
 	got := parseXML(t, r.body)
 	want := parseXML(t, readTestdata(t, "backuptasksession-ref-v9.xml"))
@@ -103,18 +103,18 @@ func TestEntityRef(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"xmlns": "http://www.veeam.com/ent/v1.0",
 		"Type":  "BackupTaskSessionReference",
-		"Href":  "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID,
+		"Href":  "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID,
 		"Name":  "AnT_VM2@2025-10-11 20:06:09",
-		"UID":   "urn:veeam:BackupTaskSession:" + vemtest.SeedTaskSessionID,
+		"UID":   "urn:veeam:BackupTaskSession:" + vemtest.SeedBackupTaskSessionID,
 	}, got.Attrs)
 	links, _ := got.child("Links")
 	require.Len(t, links.Children, 3)
 	assert.Equal(t, map[string]string{
 		"Rel": "Alternate", "Type": "BackupTaskSession", "Name": "AnT_VM2@2025-10-11 20:06:09",
-		"Href": "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID + "?format=Entity",
+		"Href": "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID + "?format=Entity",
 	}, links.Children[2].Attrs)
 
-	r = getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+	r = getJSON(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 	assert.Equal(t, []string{"Links", "UID", "Name", "Href", "Type"}, jsonKeys(t, r.body))
 }
 
@@ -129,11 +129,11 @@ func TestRelatedEntities(t *testing.T) {
 		values map[string]string // child element -> text
 		extra  []string          // child elements real EM 12.3 and 13 add to the sample
 	}{
-		{"job session", "/api/backupSessions/" + vemtest.SeedJobSessionID, "backupjobsession.xml", "BackupJobSession",
+		{"job session", "/api/backupSessions/" + vemtest.SeedBackupJobSessionID, "backupjobsession.xml", "BackupJobSession",
 			map[string]string{"JobName": "vCD Job Template", "State": "Stopped", "Result": "Success", "IsRetry": "false", "Progress": "100"}, nil},
 		{"backup server", "/api/backupServers/" + vemtest.SeedBackupServerID, "backupserver-resource-doc.xml", "BackupServer",
 			map[string]string{"Port": "9392", "WcfPort": "9405"}, []string{"WcfPort", "VbrCertificateThumbprint"}},
-		{"restore point", "/api/vmRestorePoints/" + vemtest.SeedRestorePointID, "vmrestorepoint.xml", "VmRestorePoint",
+		{"restore point", "/api/vmRestorePoints/" + vemtest.SeedVMRestorePointID, "vmrestorepoint.xml", "VmRestorePoint",
 			map[string]string{"VmName": "AnT_VM2-bFpa", "HierarchyObjRef": "urn:VMware:Vm:a87d15db-dd70-4769-acd6-41bae88219d4.vm-91826"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,9 +169,9 @@ func TestRelatedEntities(t *testing.T) {
 		})
 	}
 	// The names in the seed's links are the names of the entities.
-	r := get(t, srv, token, "/api/backupSessions/"+vemtest.SeedJobSessionID+"?format=Entity")
+	r := get(t, srv, token, "/api/backupSessions/"+vemtest.SeedBackupJobSessionID+"?format=Entity")
 	assert.Equal(t, "vCD Job Template@2025-10-11 20:00:04", parseXML(t, r.body).Attrs["Name"])
-	r = get(t, srv, token, "/api/vmRestorePoints/"+vemtest.SeedRestorePointID+"?format=Entity")
+	r = get(t, srv, token, "/api/vmRestorePoints/"+vemtest.SeedVMRestorePointID+"?format=Entity")
 	assert.Equal(t, "AnT_VM2-bFpa@2025-10-11 20:06:23", parseXML(t, r.body).Attrs["Name"])
 	assert.Equal(t, "AnT_VM2", parseXML(t, r.body).Attrs["VmDisplayName"])
 	r = get(t, srv, token, "/api/backupServers/"+vemtest.SeedBackupServerID+"?format=Entity")
@@ -226,7 +226,7 @@ func TestEntityReferencesList(t *testing.T) {
 	r = get(t, srv, token, "/api/backupTaskSessions")
 	n := len(parseXML(t, r.body).Children)
 	assert.Less(t, n, 13)
-	assert.NotContains(t, string(r.body), vemtest.SeedTaskSessionID)
+	assert.NotContains(t, string(r.body), vemtest.SeedBackupTaskSessionID)
 
 	// format=Entity lists entities.
 	r = get(t, srv, token, "/api/backupTaskSessions?format=Entity")
@@ -239,11 +239,11 @@ func TestJobSessionTaskSessions(t *testing.T) {
 	srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithDataset(20))
 	token, _ := logon(t, srv)
 
-	r := get(t, srv, token, "/api/backupSessions/"+vemtest.SeedJobSessionID+"/taskSessions")
+	r := get(t, srv, token, "/api/backupSessions/"+vemtest.SeedBackupJobSessionID+"/taskSessions")
 	require.Equal(t, http.StatusOK, r.status)
 	doc := parseXML(t, r.body)
 	require.Len(t, doc.Children, 1)
-	assert.Equal(t, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID, doc.Children[0].Attrs["Href"])
+	assert.Equal(t, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID, doc.Children[0].Attrs["Href"])
 
 	// Every generated job session lists its tasks, and they point back.
 	var list struct{ Refs []struct{ UID, Href string } }
@@ -360,7 +360,7 @@ func TestAddBackupTaskSessionSynthesizesRelated(t *testing.T) {
 	assert.Equal(t, "rp", rp.Attrs["Name"])
 	r = get(t, srv, token, `/api/query?type=BackupTaskSession&filter=`+urlQuery(`JobName==Renamed;BackupServerName==renamed.tech.local`))
 	assert.Contains(t, string(r.body), taskID)
-	assert.Equal(t, 2, srv.TaskSessionCount())
+	assert.Equal(t, 2, srv.BackupTaskSessionCount())
 }
 
 func TestAddBackupTaskSessionWithoutLinks(t *testing.T) {
@@ -370,7 +370,7 @@ func TestAddBackupTaskSessionWithoutLinks(t *testing.T) {
 	srv.AddBackupTaskSession(vem.BackupTaskSession{
 		UID:           id,
 		VMDisplayName: "lonely",
-		JobSessionUID: "urn:veeam:BackupJobSession:" + vemtest.SeedJobSessionID,
+		JobSessionUID: "urn:veeam:BackupJobSession:" + vemtest.SeedBackupJobSessionID,
 		CreationTime:  time.Date(2025, 10, 11, 20, 8, 0, 0, time.UTC),
 		State:         vem.StateInProgress,
 		Result:        vem.ResultNone,
@@ -389,7 +389,7 @@ func TestAddBackupTaskSessionWithoutLinks(t *testing.T) {
 		"Up BackupJobSessionReference vCD Job Template@2025-10-11 20:00:04",
 		"Alternate BackupTaskSessionReference lonely@2025-10-11 20:08:00",
 	}, rels)
-	doc = parseXML(t, get(t, srv, token, "/api/backupSessions/"+vemtest.SeedJobSessionID+"/taskSessions").body)
+	doc = parseXML(t, get(t, srv, token, "/api/backupSessions/"+vemtest.SeedBackupJobSessionID+"/taskSessions").body)
 	assert.Len(t, doc.Children, 2)
 
 	assert.Panics(t, func() { srv.AddBackupTaskSession(vem.BackupTaskSession{UID: "not-a-uid"}) })

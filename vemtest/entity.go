@@ -56,6 +56,8 @@ const (
 	vTimeOpt                  // left out of both when zero
 	vInt
 	vBool
+	vFloat
+	vRaw // a complex element, written as the record gives it (left out when empty)
 )
 
 // field is one element of an entity, or an extra XML attribute.
@@ -66,6 +68,18 @@ type field[R any] struct {
 	time func(R) time.Time
 	int  func(R) int64
 	bool func(R) bool
+	flt  func(R) float64
+	// raw gives a complex element: the whole XML element, and the JSON
+	// value ("" for null).
+	raw func(R) (xml, json string)
+}
+
+func fFloat[R any](name string, f func(R) float64) field[R] {
+	return field[R]{name: name, kind: vFloat, flt: f}
+}
+
+func fRaw[R any](name string, f func(R) (xml, json string)) field[R] {
+	return field[R]{name: name, kind: vRaw, raw: f}
 }
 
 func fStr[R any](name string, f func(R) string) field[R] {
@@ -114,6 +128,12 @@ func (f field[R]) xml(w *xmlWriter, r R) {
 		w.elem(f.name, strconv.FormatInt(f.int(r), 10))
 	case vBool:
 		w.elem(f.name, strconv.FormatBool(f.bool(r)))
+	case vFloat:
+		w.elem(f.name, strconv.FormatFloat(f.flt(r), 'f', -1, 64))
+	case vRaw:
+		if x, _ := f.raw(r); x != "" {
+			w.b = append(w.b, x...)
+		}
 	}
 }
 
@@ -134,6 +154,16 @@ func (f field[R]) json(w *jsonWriter, r R) {
 	case vBool:
 		w.key(f.name)
 		w.bool(f.bool(r))
+	case vFloat:
+		w.key(f.name)
+		w.raw(strconv.AppendFloat(nil, f.flt(r), 'f', -1, 64))
+	case vRaw:
+		w.key(f.name)
+		if _, j := f.raw(r); j != "" {
+			w.raw([]byte(j))
+		} else {
+			w.null()
+		}
 	}
 }
 
@@ -197,6 +227,25 @@ type entityType[R record] struct {
 	jsonFirst []string
 
 	json []field[R] // fields in JSON order, built by init
+
+	// Set for the types described by internal/emspec (spectypes.go):
+	// elem is the element of an entity in lists and query results when it
+	// is not the kind; container the QueryResult element that holds the
+	// collection ("" for Entities); noUID leaves the UID out (the object
+	// is known by its Href); plainHref writes Hrefs without
+	// ?format=Entity; selfPath gives the path of a record below a parent
+	// ("/api/cloud/tenants/<ID>/subtenants/<ID>"); noRoutes leaves the
+	// routes to hand-written handlers.
+	elem      string
+	container string
+	noUID     bool
+	plainHref bool
+	selfPath  func(R) string
+	noRoutes  bool
+	// queryAll, when set, gives the records a query sees instead of all
+	// (the tasks of the asking logon session); it runs with the store's
+	// read lock held.
+	queryAll func(s *Server, q *queryRequest) []R
 }
 
 func (t *entityType[R]) init() *entityType[R] {
@@ -240,21 +289,42 @@ func (t *entityType[R]) init() *entityType[R] {
 	return t
 }
 
-func (t *entityType[R]) self(r R) string { return t.path + "/" + r.guid() }
+func (t *entityType[R]) self(r R) string {
+	if t.selfPath != nil {
+		return t.selfPath(r)
+	}
+	return t.path + "/" + r.guid()
+}
 
 func (t *entityType[R]) uid(r R) string { return em.UID(t.kind, r.guid()) }
 
+// entityHref is the Href of an entity representation.
+func (t *entityType[R]) entityHref(rd *renderer, r R) string {
+	if t.plainHref {
+		return rd.base + t.self(r)
+	}
+	return rd.base + t.self(r) + "?format=Entity"
+}
+
 func (t *entityType[R]) entityXML(rd *renderer, w *xmlWriter, r R, ns nsMode) {
-	attrs := []string{"Href", rd.base + t.self(r) + "?format=Entity", "Type", t.kind, "Name", t.name(r), "UID", t.uid(r)}
+	uid := t.uid(r)
+	if t.noUID {
+		uid = ""
+	}
+	root := t.kind
+	if ns == nsNone && t.elem != "" {
+		root = t.elem
+	}
+	attrs := []string{"Href", t.entityHref(rd, r), "Type", t.kind, "Name", t.name(r), "UID", uid}
 	for _, a := range t.attrs {
 		attrs = append(attrs, a.name, a.str(r))
 	}
-	w.tag(t.kind, ns, false, attrs...)
+	w.tag(root, ns, false, attrs...)
 	w.links(rd.base, t.links(r))
 	for _, f := range t.fields {
 		f.xml(w, r)
 	}
-	w.end(t.kind)
+	w.end(root)
 }
 
 func (t *entityType[R]) entityJSON(rd *renderer, w *jsonWriter, r R) {
@@ -262,10 +332,14 @@ func (t *entityType[R]) entityJSON(rd *renderer, w *jsonWriter, r R) {
 	for _, f := range t.json {
 		f.json(w, r)
 	}
-	w.kstrOrNull("Name", t.name(r))
-	w.kstr("UID", t.uid(r))
+	if !t.noUID {
+		w.kstrOrNull("Name", t.name(r))
+		w.kstr("UID", t.uid(r))
+	} else if n := t.name(r); n != "" {
+		w.kstr("Name", n)
+	}
 	w.links(rd.base, t.links(r))
-	w.kstr("Href", rd.base+t.self(r)+"?format=Entity")
+	w.kstr("Href", t.entityHref(rd, r))
 	w.kstr("Type", t.kind)
 	w.endObj()
 }
@@ -417,6 +491,7 @@ func (s *Server) replyList(w http.ResponseWriter, c *call, root, jsonKey string,
 type resource interface {
 	kindName() string
 	collection() string
+	containerName() string
 	queryable() bool
 	routes() []*route
 	runQuery(s *Server, q *queryRequest) (*queryPage, error)
@@ -425,7 +500,17 @@ type resource interface {
 func (t *entityType[R]) kindName() string   { return t.kind }
 func (t *entityType[R]) collection() string { return t.list }
 
+func (t *entityType[R]) containerName() string {
+	if t.container == "" {
+		return "Entities"
+	}
+	return t.container
+}
+
 func (t *entityType[R]) routes() []*route {
+	if t.noRoutes {
+		return nil
+	}
 	one := map[string]handlerFunc{http.MethodGet: t.get}
 	if t.post != nil {
 		one[http.MethodPost] = t.post

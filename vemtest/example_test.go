@@ -30,7 +30,7 @@ func Example() {
 	fmt.Println(resp.Status)
 	token := resp.Header.Get("X-RestSvcSessionId")
 
-	req, err = http.NewRequest(http.MethodGet, srv.URL+"/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity", nil)
+	req, err = http.NewRequest(http.MethodGet, srv.URL+"/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity", nil)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -18,7 +18,7 @@ import (
 func TestFailNext(t *testing.T) {
 	srv := newServer(t, vemtest.WithDataset(0))
 	token, _ := logon(t, srv)
-	path := "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID
+	path := "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
 
 	srv.FailNext(2, http.StatusServiceUnavailable)
 	srv.FailNextRetryAfter(1, http.StatusTooManyRequests, 1500*time.Millisecond)
@@ -78,7 +78,7 @@ func TestFaultPlanIsSeeded(t *testing.T) {
 		srv.SetFaults(vemtest.Faults{Seed: 42, ErrorRate: 0.5, ErrorStatus: http.StatusServiceUnavailable, RetryAfterRate: 1, RetryAfter: 3 * time.Second})
 		var statuses []int
 		for range 24 {
-			r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+			r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 			if r.status != http.StatusOK {
 				requireError(t, r, http.StatusServiceUnavailable)
 				assert.Equal(t, "3", r.header.Get("Retry-After"))

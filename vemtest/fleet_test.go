@@ -147,23 +147,23 @@ func bruteForce(d vemtest.FleetData, now time.Time, window, warnAge, critAge tim
 		}
 		switch {
 		case newestOK == nil:
-			v.Status = health.Critical
+			v.Status = health.StatusCritical
 		case newestDone.Result == vem.ResultFailed:
-			v.Status = health.Critical
+			v.Status = health.StatusCritical
 			started := jobSession(newestDone.JobSessionUID).CreationTime
 			for _, o := range d.JobSessions {
 				if o.JobUID == job && o.CreationTime.After(started) && o.State != vem.StateStopped {
-					v.Status = health.Warning
+					v.Status = health.StatusWarning
 				}
 			}
 		case age > critAge:
-			v.Status = health.Critical
+			v.Status = health.StatusCritical
 		case age > warnAge:
-			v.Status = health.Warning
+			v.Status = health.StatusWarning
 		case newestDone.Result == vem.ResultWarning:
-			v.Status = health.Warning
+			v.Status = health.StatusWarning
 		default:
-			v.Status = health.OK
+			v.Status = health.StatusOK
 		}
 		out[key] = v
 	}
@@ -246,19 +246,19 @@ func TestFleetEveryStatusAnyTime(t *testing.T) {
 			if x.Running {
 				seen["running"] = true
 			}
-			if x.Status == health.Warning && x.LastResult == vem.ResultFailed {
+			if x.Status == health.StatusWarning && x.LastResult == vem.ResultFailed {
 				seen["retry under way"] = true
 			}
-			if x.Status == health.Critical && x.LastResult == vem.ResultFailed && !x.LastSuccess.IsZero() {
+			if x.Status == health.StatusCritical && x.LastResult == vem.ResultFailed && !x.LastSuccess.IsZero() {
 				seen["failed again"] = true
 			}
 			if x.LastSuccess.IsZero() {
 				seen["no success"] = true
 			}
-			if x.Status == health.Warning && x.LastResult == vem.ResultWarning && now.Sub(x.LastSuccess) <= 26*time.Hour {
+			if x.Status == health.StatusWarning && x.LastResult == vem.ResultWarning && now.Sub(x.LastSuccess) <= 26*time.Hour {
 				seen["warning"] = true
 			}
-			if x.Status != health.OK && x.LastResult == vem.ResultSuccess {
+			if x.Status != health.StatusOK && x.LastResult == vem.ResultSuccess {
 				seen["stale"] = true
 			}
 		}
@@ -276,9 +276,9 @@ func TestFleetEvaluateMatchesBruteForce(t *testing.T) {
 		style  vemtest.JSONStyle
 		format vem.Format
 	}{
-		{"XML", vemtest.EM12PascalCase, vem.FormatXML},
-		{"EM 12 JSON", vemtest.EM12PascalCase, vem.FormatJSON},
-		{"EM 13 JSON", vemtest.EM13CamelCase, vem.FormatJSON},
+		{"XML", vemtest.JSONStyleEM12PascalCase, vem.FormatXML},
+		{"EM 12 JSON", vemtest.JSONStyleEM12PascalCase, vem.FormatJSON},
+		{"EM 13 JSON", vemtest.JSONStyleEM13CamelCase, vem.FormatJSON},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := vemtest.NewServer(vemtest.WithFleet(fleet), vemtest.WithNow(fleetNow),
@@ -295,8 +295,8 @@ func TestFleetEvaluateMatchesBruteForce(t *testing.T) {
 			for k, w := range want {
 				assert.Equal(t, w, got[k], k)
 			}
-			assert.Equal(t, health.Critical, rep.Status)
-			for _, s := range []health.Status{health.OK, health.Warning, health.Critical} {
+			assert.Equal(t, health.StatusCritical, rep.Status)
+			for _, s := range []health.Status{health.StatusOK, health.StatusWarning, health.StatusCritical} {
 				assert.Positive(t, rep.Counts.Of(s), s)
 			}
 			byWhy := strings.Builder{}
@@ -317,11 +317,11 @@ func TestWithFleetServes(t *testing.T) {
 	s := vemtest.NewServer(vemtest.WithFleet(f), vemtest.WithNow(fleetNow))
 	t.Cleanup(s.Close)
 	// the fleet replaces the generated data set; the seed task session stays
-	assert.Equal(t, len(d.TaskSessions)+1, s.TaskSessionCount())
+	assert.Equal(t, len(d.TaskSessions)+1, s.BackupTaskSessionCount())
 
 	more := vemtest.NewServer(vemtest.WithFleet(f), vemtest.WithDataset(10), vemtest.WithNow(fleetNow))
 	t.Cleanup(more.Close)
-	assert.Equal(t, len(d.TaskSessions)+11, more.TaskSessionCount())
+	assert.Equal(t, len(d.TaskSessions)+11, more.BackupTaskSessionCount())
 
 	c, err := vem.New(s.URL, vem.WithHTTPClient(s.Client()), vem.WithCredentials(s.Username, s.Password))
 	require.NoError(t, err)

@@ -390,9 +390,9 @@ func TestNewClient(t *testing.T) {
 			c, err := srv.NewClient(vem.WithFormat(vem.FormatJSON))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = c.Close() })
-			ts, err := c.GetBackupTaskSession(context.Background(), vemtest.SeedTaskSessionID)
+			ts, err := c.GetBackupTaskSession(context.Background(), vemtest.SeedBackupTaskSessionID)
 			require.NoError(t, err)
-			assert.Equal(t, vemtest.SeedTaskSession().Name, ts.Name)
+			assert.Equal(t, vemtest.SeedBackupTaskSession().Name, ts.Name)
 			assert.Equal(t, 1, srv.Stats().Logons)
 		})
 	}
@@ -443,7 +443,7 @@ func TestStopJobSession(t *testing.T) {
 		return do(t, g.srv, request{method: http.MethodPost, path: "/api/backupSessions/" + id + "?action=stop", token: g.token})
 	}
 	// A finished session: a task that fails.
-	g.assertFailedTask(t, stop(vemtest.SeedJobSessionID), "StopJobSession", "Job session [vCD Job Template@2025-10-11 20:00:04] is not running.")
+	g.assertFailedTask(t, stop(vemtest.SeedBackupJobSessionID), "StopJobSession", "Job session [vCD Job Template@2025-10-11 20:00:04] is not running.")
 
 	g.srv.SetNextResult(vem.ResultSuccess)
 	require.Equal(t, http.StatusAccepted, g.action(t, vemtest.SeedJobID, "start").status)

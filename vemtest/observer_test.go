@@ -30,10 +30,10 @@ type obs struct {
 // server's own counts of requests and logons.
 func TestObserverAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	seed := "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID
-	logon := obs{vem.KindLogon, http.MethodPost, "/api/sessionMngr/", 1, http.StatusCreated, vem.OutcomeOK, false}
-	get := obs{vem.KindRequest, http.MethodGet, seed, 1, http.StatusOK, vem.OutcomeOK, false}
-	logout := obs{vem.KindLogout, http.MethodDelete, "/api/logonSessions/{ID}", 1, http.StatusNoContent, vem.OutcomeOK, false}
+	seed := "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
+	logon := obs{vem.RequestKindLogon, http.MethodPost, "/api/sessionMngr/", 1, http.StatusCreated, vem.RequestOutcomeOK, false}
+	get := obs{vem.RequestKindCall, http.MethodGet, seed, 1, http.StatusOK, vem.RequestOutcomeOK, false}
+	logout := obs{vem.RequestKindLogout, http.MethodDelete, "/api/logonSessions/{ID}", 1, http.StatusNoContent, vem.RequestOutcomeOK, false}
 	tests := []struct {
 		name string
 		pass string // "" is the server's password
@@ -43,7 +43,7 @@ func TestObserverAgainstFake(t *testing.T) {
 		{
 			name: "plain GET",
 			run: func(t *testing.T, _ *vemtest.Server, c *vem.Client) {
-				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				require.NoError(t, err)
 			},
 			want: []obs{logon, get, logout},
@@ -53,35 +53,35 @@ func TestObserverAgainstFake(t *testing.T) {
 			run: func(t *testing.T, srv *vemtest.Server, c *vem.Client) {
 				require.NoError(t, c.Logon(ctx))
 				srv.FailNext(1, http.StatusServiceUnavailable)
-				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				require.NoError(t, err)
 			},
 			want: []obs{logon,
-				{vem.KindRequest, http.MethodGet, seed, 1, http.StatusServiceUnavailable, vem.OutcomeHTTPError, true},
-				{vem.KindRequest, http.MethodGet, seed, 2, http.StatusOK, vem.OutcomeOK, false}, logout},
+				{vem.RequestKindCall, http.MethodGet, seed, 1, http.StatusServiceUnavailable, vem.RequestOutcomeHTTPError, true},
+				{vem.RequestKindCall, http.MethodGet, seed, 2, http.StatusOK, vem.RequestOutcomeOK, false}, logout},
 		},
 		{
 			name: "expired session",
 			run: func(t *testing.T, srv *vemtest.Server, c *vem.Client) {
-				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				require.NoError(t, err)
 				srv.ExpireSessions()
-				_, err = c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				_, err = c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				require.NoError(t, err)
 			},
 			want: []obs{logon, get,
-				{vem.KindRequest, http.MethodGet, seed, 1, http.StatusUnauthorized, vem.OutcomeHTTPError, false},
-				{vem.KindRenewal, http.MethodPost, "/api/sessionMngr/", 1, http.StatusCreated, vem.OutcomeOK, false},
+				{vem.RequestKindCall, http.MethodGet, seed, 1, http.StatusUnauthorized, vem.RequestOutcomeHTTPError, false},
+				{vem.RequestKindRenewal, http.MethodPost, "/api/sessionMngr/", 1, http.StatusCreated, vem.RequestOutcomeOK, false},
 				get, logout},
 		},
 		{
 			name: "logon failure",
 			pass: "not-the-password",
 			run: func(t *testing.T, _ *vemtest.Server, c *vem.Client) {
-				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+				_, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 				require.ErrorIs(t, err, vem.ErrUnauthorized)
 			},
-			want: []obs{{vem.KindLogon, http.MethodPost, "/api/sessionMngr/", 1, http.StatusUnauthorized, vem.OutcomeHTTPError, false}},
+			want: []obs{{vem.RequestKindLogon, http.MethodPost, "/api/sessionMngr/", 1, http.StatusUnauthorized, vem.RequestOutcomeHTTPError, false}},
 		},
 		{
 			name: "logout on Close",

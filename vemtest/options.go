@@ -27,20 +27,20 @@ type JSONStyle int
 
 // JSON key casings.
 const (
-	// EM12PascalCase writes keys as Enterprise Manager 12 does:
+	// JSONStyleEM12PascalCase writes keys as Enterprise Manager 12 does:
 	// "CreationTimeUTC", "UID", "Links":[{"Rel":...}].
-	EM12PascalCase JSONStyle = iota
-	// EM13CamelCase writes keys as Enterprise Manager 13 does:
+	JSONStyleEM12PascalCase JSONStyle = iota
+	// JSONStyleEM13CamelCase writes keys as Enterprise Manager 13 does:
 	// "creationTimeUTC", "uid", "links":[{"rel":...}].
-	EM13CamelCase
+	JSONStyleEM13CamelCase
 )
 
-// String returns the style's constant name.
+// String returns the style's short name: "EM12PascalCase" or "EM13CamelCase".
 func (s JSONStyle) String() string {
 	switch s {
-	case EM12PascalCase:
+	case JSONStyleEM12PascalCase:
 		return "EM12PascalCase"
-	case EM13CamelCase:
+	case JSONStyleEM13CamelCase:
 		return "EM13CamelCase"
 	}
 	return "JSONStyle(" + strconv.Itoa(int(s)) + ")"
@@ -107,7 +107,7 @@ func WithIdleTimeout(d time.Duration) Option {
 }
 
 // WithJSONStyle sets the key casing of JSON answers (default
-// EM12PascalCase).
+// JSONStyleEM12PascalCase).
 func WithJSONStyle(style JSONStyle) Option {
 	return func(c *config) { c.style = style }
 }

@@ -194,6 +194,7 @@ type queryRequest struct {
 	json     bool // answer in JSON
 	pageSize int
 	page     int
+	sess     string // the logon session asking (tasks are its own)
 }
 
 func parseQuery(raw string) (*queryRequest, error) {
@@ -287,6 +288,9 @@ func (t *entityType[R]) runQuery(s *Server, q *queryRequest) (*queryPage, error)
 	now := s.cfg.clock()
 	st.mu.RLock()
 	all := t.all(st)
+	if t.queryAll != nil {
+		all = t.queryAll(s, q)
+	}
 	matches := all[:0:0]
 	for _, r := range all {
 		if (t.collected == nil || t.collected(r, now)) && (pred == nil || pred(st, r)) {
@@ -334,6 +338,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	q.json = c.json
+	q.sess = c.sess.id
 	p, err := q.res.runQuery(s, q)
 	if err != nil {
 		s.fail(w, c, http.StatusBadRequest, err.Error())
@@ -415,7 +420,7 @@ func (s *Server) queryXML(q *queryRequest, p *queryPage, links []linkSpec) []byt
 	w.tag("QueryResult", nsDefault, false)
 	list := "Refs"
 	if q.entities {
-		w.tag("Entities", nsNone, false)
+		w.tag(q.res.containerName(), nsNone, false)
 		list = q.res.collection()
 	}
 	w.tag(list, nsNone, len(p.frags) == 0)
@@ -426,7 +431,7 @@ func (s *Server) queryXML(q *queryRequest, p *queryPage, links []linkSpec) []byt
 		w.end(list)
 	}
 	if q.entities {
-		w.end("Entities")
+		w.end(q.res.containerName())
 	}
 	w.tag("PagingInfo", nsNone, false,
 		"PagesCount", strconv.Itoa(p.pages),
@@ -467,27 +472,45 @@ func (s *Server) queryJSON(q *queryRequest, p *queryPage, links []linkSpec) []by
 		w.endObj()
 	}
 	w.obj()
-	if q.entities {
+	switch {
+	case q.entities && q.res.containerName() == "Resources":
+		// Tasks and NAS objects: {"Resources":{"Tasks":{"Tasks":[...]}}}
+		w.key("Refs")
+		w.null()
+		w.key("Entities")
+		w.null()
+		w.key("Resources")
+		w.obj()
+		list(q.res.collection())
+		w.endObj()
+	case q.entities:
 		w.key("Refs")
 		w.null()
 		w.key("Entities")
 		w.obj()
+		found := false
 		for _, name := range queryEntityCollections {
 			if name == q.res.collection() {
 				list(name)
+				found = true
 				continue
 			}
 			w.key(name)
 			w.null()
 		}
+		if !found {
+			list(q.res.collection())
+		}
 		w.endObj()
-	} else {
+		w.key("Resources")
+		w.null()
+	default:
 		list("Refs")
 		w.key("Entities")
 		w.null()
+		w.key("Resources")
+		w.null()
 	}
-	w.key("Resources")
-	w.null()
 	w.key("Links")
 	w.null()
 	w.key("PagingInfo")

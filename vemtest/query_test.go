@@ -121,7 +121,7 @@ func labels(t testing.TB, srv *vemtest.Server, token, rawQuery string) (string, 
 
 func label(uid string) string {
 	switch {
-	case strings.HasSuffix(uid, vemtest.SeedTaskSessionID):
+	case strings.HasSuffix(uid, vemtest.SeedBackupTaskSessionID):
 		return "S"
 	case strings.Contains(uid, tsPrefix):
 		return strings.ToUpper(uid[len(uid)-1:])
@@ -185,7 +185,7 @@ func TestQueryFilters(t *testing.T) {
 		{"UID==" + tsPrefix + "a", "A"},
 		{"UID==urn:veeam:BackupTaskSession:" + tsPrefix + "c", "C"},
 		{"JobSessionUid==urn:veeam:BackupJobSession:" + jsPrefix + "1", "AB"},
-		{"JobSessionUid==" + vemtest.SeedJobSessionID, "S"},
+		{"JobSessionUid==" + vemtest.SeedBackupJobSessionID, "S"},
 		{"JobUid!=nothing", "ABCDES"},
 		{"JobName==vCD", ""},
 	} {
@@ -238,7 +238,7 @@ func TestQueryBadRequests(t *testing.T) {
 			}
 		})
 	}
-	for _, q := range []string{"/api/query", "/api/query?type=Repository", "/api/query?type="} {
+	for _, q := range []string{"/api/query", "/api/query?type=NoSuchType", "/api/query?type="} {
 		requireError(t, get(t, srv, token, q), http.StatusBadRequest)
 	}
 }
@@ -429,7 +429,7 @@ func TestQueryJSONShape(t *testing.T) {
 }
 
 func TestQueryJSONCamelCase(t *testing.T) {
-	srv, token := fixtureServer(t, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	srv, token := fixtureServer(t, vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase))
 	r := getJSON(t, srv, token, "/api/query?type=BackupTaskSession&format=Entities&pageSize=1")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Equal(t, []string{"refs", "entities", "resources", "links", "pagingInfo"}, jsonKeys(t, r.body))

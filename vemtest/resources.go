@@ -132,6 +132,13 @@ var backupServers = (&entityType[*serverRec]{
 		return sortedBy(st.servers, func(a, b *serverRec) int { return strings.Compare(a.name+a.id, b.name+b.id) })
 	},
 	lookup: func(st *store, id string) (*serverRec, bool) { b, ok := st.servers[id]; return b, ok },
+	query:  em.BackupServerQuery(),
+	getters: map[string]getter[*serverRec]{
+		"description": gStr(func(b *serverRec) string { return b.description }),
+		"ipordnsname": gStr(func(b *serverRec) string { return b.name }),
+		"port":        gInt(func(b *serverRec) int64 { return int64(b.port) }),
+		"version":     gStr(func(b *serverRec) string { return b.version }),
+	},
 }).init()
 
 var vmRestorePoints = (&entityType[*restorePointRec]{
@@ -207,7 +214,7 @@ var jobs = (&entityType[*jobRec]{
 }).init()
 
 // entityTypes lists every type, in the order of the route table.
-var entityTypes = []resource{taskSessions, jobSessions, backupServers, vmRestorePoints, jobs}
+var entityTypes = append([]resource{taskSessions, jobSessions, backupServers, vmRestorePoints, jobs, tasksQuery}, specResources()...)
 
 // queryResource returns the type of a query's type parameter (any case).
 func queryResource(name string) resource {

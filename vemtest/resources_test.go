@@ -25,16 +25,16 @@ type answerStyle struct {
 }
 
 var answerStyles = []answerStyle{
-	{"XML", vemtest.EM12PascalCase, "", vem.FormatXML},
-	{"EM12 JSON", vemtest.EM12PascalCase, "application/json", vem.FormatJSON},
-	{"EM13 JSON", vemtest.EM13CamelCase, "application/json", vem.FormatJSON},
+	{"XML", vemtest.JSONStyleEM12PascalCase, "", vem.FormatXML},
+	{"EM12 JSON", vemtest.JSONStyleEM12PascalCase, "application/json", vem.FormatJSON},
+	{"EM13 JSON", vemtest.JSONStyleEM13CamelCase, "application/json", vem.FormatJSON},
 }
 
 func (a answerStyle) json() bool { return a.accept != "" }
 
 // key spells a PascalCase key the way the style writes it.
 func (a answerStyle) key(k string) string {
-	if a.style != vemtest.EM13CamelCase {
+	if a.style != vemtest.JSONStyleEM13CamelCase {
 		return k
 	}
 	switch k {
@@ -51,10 +51,10 @@ type entityTypeCase struct {
 }
 
 var entityTypeCases = []entityTypeCase{
-	{"BackupTaskSession", "BackupTaskSessionReference", "/api/backupTaskSessions", vemtest.SeedTaskSessionID, "BackupTaskSessions", "backup task session", true},
-	{"BackupJobSession", "BackupJobSessionReference", "/api/backupSessions", vemtest.SeedJobSessionID, "BackupJobSessions", "backup job session", true},
-	{"BackupServer", "BackupServerReference", "/api/backupServers", vemtest.SeedBackupServerID, "BackupServers", "backup server", false},
-	{"VmRestorePoint", "VmRestorePointReference", "/api/vmRestorePoints", vemtest.SeedRestorePointID, "VmRestorePoints", "VM restore point", true},
+	{"BackupTaskSession", "BackupTaskSessionReference", "/api/backupTaskSessions", vemtest.SeedBackupTaskSessionID, "BackupTaskSessions", "backup task session", true},
+	{"BackupJobSession", "BackupJobSessionReference", "/api/backupSessions", vemtest.SeedBackupJobSessionID, "BackupJobSessions", "backup job session", true},
+	{"BackupServer", "BackupServerReference", "/api/backupServers", vemtest.SeedBackupServerID, "BackupServers", "backup server", true},
+	{"VmRestorePoint", "VmRestorePointReference", "/api/vmRestorePoints", vemtest.SeedVMRestorePointID, "VmRestorePoints", "VM restore point", true},
 	{"Job", "JobReference", "/api/jobs", vemtest.SeedJobID, "Jobs", "job", true},
 }
 
@@ -347,7 +347,7 @@ func TestQueryFieldErrors(t *testing.T) {
 		{"type=BackupJobSession&filter=IsRetry==maybe", "invalid boolean [maybe]"},
 		{"type=BackupJobSession&filter=State==Completed", "invalid value [Completed]"},
 		{"type=Job&filter=NextRun>yesterday", "invalid time [yesterday]"},
-		{"type=BackupServer", "query type [BackupServer] is not supported"},
+		{"type=NoSuchType", "query type [NoSuchType] is not supported"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			msg := requireError(t, get(t, srv, token, "/api/query?"+tc.query), http.StatusBadRequest)
@@ -364,7 +364,7 @@ func TestJobSessionJSONKeys(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			srv := newServer(t, vemtest.WithDataset(0), vemtest.WithJSONStyle(a.style))
 			token, _ := logon(t, srv)
-			r := getJSON(t, srv, token, "/api/backupSessions/"+vemtest.SeedJobSessionID+"?format=Entity")
+			r := getJSON(t, srv, token, "/api/backupSessions/"+vemtest.SeedBackupJobSessionID+"?format=Entity")
 			require.Equal(t, http.StatusOK, r.status)
 			want := []string{"IsRetry", "JobUid", "JobName", "JobType", "CreationTimeUTC", "EndTimeUTC",
 				"State", "Result", "Progress", "FailureMessage", "Name", "UID", "Links", "Href", "Type"}
@@ -438,7 +438,7 @@ func TestJobChildren(t *testing.T) {
 
 			r = call(job + "/backupSessions")
 			require.Equal(t, http.StatusOK, r.status, string(r.body))
-			uid := "urn:veeam:BackupJobSession:" + vemtest.SeedJobSessionID
+			uid := "urn:veeam:BackupJobSession:" + vemtest.SeedBackupJobSessionID
 			if a.json() {
 				assert.Contains(t, uidsIn(t, a, jsonArray(t, jsonObject(t, r.body)[a.key("Refs")])), uid)
 			} else {

@@ -67,7 +67,7 @@ func TestSDKReadsEveryType(t *testing.T) {
 			}
 
 			sessions := collect(t, c.QueryBackupJobSessions(ctx, vem.Query{
-				Filter: vem.Eq(vem.JobSessionFieldJobUID, job.UID), SortDesc: vem.JobSessionFieldCreationTime, PageSize: 2,
+				Filter: vem.Eq(vem.BackupJobSessionFieldJobUID, job.UID), SortDesc: vem.BackupJobSessionFieldCreationTime, PageSize: 2,
 			}))
 			require.NotEmpty(t, sessions)
 			for i, js := range sessions {
@@ -76,7 +76,7 @@ func TestSDKReadsEveryType(t *testing.T) {
 					assert.False(t, js.CreationTime.After(sessions[i-1].CreationTime))
 				}
 			}
-			seed, err := c.GetBackupJobSession(ctx, vemtest.SeedJobSessionID)
+			seed, err := c.GetBackupJobSession(ctx, vemtest.SeedBackupJobSessionID)
 			require.NoError(t, err)
 			assert.Contains(t, sessions, seed)
 
@@ -84,7 +84,7 @@ func TestSDKReadsEveryType(t *testing.T) {
 				Filter: vem.Eq(vem.VMRestorePointFieldVMDisplayName, "AnT_VM2"),
 			}))
 			require.Len(t, points, 1)
-			assert.Equal(t, vem.UID("urn:veeam:VmRestorePoint:"+vemtest.SeedRestorePointID), points[0].UID)
+			assert.Equal(t, vem.UID("urn:veeam:VmRestorePoint:"+vemtest.SeedVMRestorePointID), points[0].UID)
 			assert.Equal(t, "AnT_VM2-bFpa", points[0].VMName)
 
 			bs, err := c.GetBackupServer(ctx, vemtest.SeedBackupServerID)

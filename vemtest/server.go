@@ -146,7 +146,7 @@ func NewServer(opts ...Option) *Server {
 	if cfg.hrefHost != "" {
 		base = scheme + "://" + cfg.hrefHost
 	}
-	s.render = &renderer{base: base, camel: cfg.style == EM13CamelCase}
+	s.render = &renderer{base: base, camel: cfg.style == JSONStyleEM13CamelCase}
 	now := cfg.now
 	if now.IsZero() {
 		now = cfg.clock().UTC()
@@ -325,9 +325,9 @@ func (s *Server) AddJob(j vem.Job, includes ...vem.JobInclude) {
 	s.store.addJob(j, includes)
 }
 
-// TaskSessionCount returns how many backup task sessions the server holds
+// BackupTaskSessionCount returns how many backup task sessions the server holds
 // (the seed, the generated ones and the added ones).
-func (s *Server) TaskSessionCount() int {
+func (s *Server) BackupTaskSessionCount() int {
 	s.store.mu.RLock()
 	defer s.store.mu.RUnlock()
 	return len(s.store.tasks)

@@ -81,8 +81,8 @@ func TestLogonJSON(t *testing.T) {
 		keys  []string
 		link  []string
 	}{
-		{vemtest.EM12PascalCase, []string{"UserName", "SessionId", "Links", "Href", "Type"}, []string{"Rel", "Href", "Name", "Type"}},
-		{vemtest.EM13CamelCase, []string{"userName", "sessionId", "links", "href", "type"}, []string{"rel", "href", "name", "type"}},
+		{vemtest.JSONStyleEM12PascalCase, []string{"UserName", "SessionId", "Links", "Href", "Type"}, []string{"Rel", "Href", "Name", "Type"}},
+		{vemtest.JSONStyleEM13CamelCase, []string{"userName", "sessionId", "links", "href", "type"}, []string{"rel", "href", "name", "type"}},
 	} {
 		t.Run(tc.style.String(), func(t *testing.T) {
 			srv := newServer(t, vemtest.WithDataset(0), vemtest.WithJSONStyle(tc.style))
@@ -148,7 +148,7 @@ func TestTokenRequired(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rq := tc.req
-			rq.path = "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID
+			rq.path = "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
 			r := do(t, srv, rq)
 			requireError(t, r, http.StatusUnauthorized)
 			assert.Equal(t, "Basic Realm=RestSvc", r.header.Get("WWW-Authenticate"))
@@ -160,7 +160,7 @@ func TestTokenRequired(t *testing.T) {
 func TestCookieWinsOverHeader(t *testing.T) {
 	srv := newServer(t, vemtest.WithDataset(0))
 	token, _ := logon(t, srv)
-	path := "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID
+	path := "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
 	for _, tc := range []struct {
 		name           string
 		header, cookie string
@@ -182,7 +182,7 @@ func TestIdleTimeout(t *testing.T) {
 	clock := newFakeClock(testNow)
 	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithClock(clock.Now), vemtest.WithIdleTimeout(time.Minute))
 	token, _ := logon(t, srv)
-	path := "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID
+	path := "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
 
 	for range 3 { // each use restarts the idle timer
 		clock.Add(59 * time.Second)
@@ -286,7 +286,7 @@ func TestForbiddenUser(t *testing.T) {
 	token := r.header.Get(vemtest.SessionHeader)
 	for _, p := range []string{
 		"/api/backupTaskSessions",
-		"/api/backupTaskSessions/" + vemtest.SeedTaskSessionID,
+		"/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID,
 		"/api/query?type=BackupTaskSession",
 		"/api/backupServers/" + vemtest.SeedBackupServerID,
 	} {
@@ -317,12 +317,12 @@ func TestErrorsAndNegotiation(t *testing.T) {
 		{"unknown restore point", http.MethodGet, "/api/vmRestorePoints/00000000-0000-0000-0000-000000000000", http.StatusNotFound},
 		{"unknown job session tasks", http.MethodGet, "/api/backupSessions/00000000-0000-0000-0000-000000000000/taskSessions", http.StatusNotFound},
 		{"malformed ID", http.MethodGet, "/api/backupTaskSessions/not-a-guid", http.StatusBadRequest},
-		{"UID as ID", http.MethodGet, "/api/backupTaskSessions/urn:veeam:BackupTaskSession:" + vemtest.SeedTaskSessionID, http.StatusBadRequest},
-		{"bad format", http.MethodGet, "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID + "?format=Bogus", http.StatusBadRequest},
+		{"UID as ID", http.MethodGet, "/api/backupTaskSessions/urn:veeam:BackupTaskSession:" + vemtest.SeedBackupTaskSessionID, http.StatusBadRequest},
+		{"bad format", http.MethodGet, "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID + "?format=Bogus", http.StatusBadRequest},
 		{"bad query", http.MethodGet, "/api/query?type=BackupTaskSession&filter=Nope==1", http.StatusBadRequest},
 		{"delete list", http.MethodDelete, "/api/backupTaskSessions", http.StatusMethodNotAllowed},
 		{"post query", http.MethodPost, "/api/query?type=BackupTaskSession", http.StatusMethodNotAllowed},
-		{"put entity", http.MethodPut, "/api/backupTaskSessions/" + vemtest.SeedTaskSessionID, http.StatusMethodNotAllowed},
+		{"put entity", http.MethodPut, "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID, http.StatusMethodNotAllowed},
 		{"get logon", http.MethodGet, "/api/sessionMngr/?v=latest", http.StatusMethodNotAllowed},
 		{"post root", http.MethodPost, "/api/", http.StatusMethodNotAllowed},
 	} {
@@ -345,8 +345,8 @@ func TestErrorBodyShape(t *testing.T) {
 		style vemtest.JSONStyle
 		keys  []string
 	}{
-		{vemtest.EM12PascalCase, []string{"FirstChanceExceptionMessage", "Message", "StackTrace", "Status", "StatusCode"}},
-		{vemtest.EM13CamelCase, []string{"firstChanceExceptionMessage", "message", "stackTrace", "status", "statusCode"}},
+		{vemtest.JSONStyleEM12PascalCase, []string{"FirstChanceExceptionMessage", "Message", "StackTrace", "Status", "StatusCode"}},
+		{vemtest.JSONStyleEM13CamelCase, []string{"firstChanceExceptionMessage", "message", "stackTrace", "status", "statusCode"}},
 	} {
 		t.Run(tc.style.String(), func(t *testing.T) {
 			srv := newServer(t, vemtest.WithDataset(0), vemtest.WithJSONStyle(tc.style))
@@ -374,7 +374,7 @@ func TestWithoutTLS(t *testing.T) {
 	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"), srv.URL)
 	assert.Nil(t, srv.CertificatePEM())
 	token, _ := logon(t, srv)
-	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 	require.Equal(t, http.StatusOK, r.status)
 	assert.Contains(t, string(r.body), `Href="`+srv.URL+`/api/backupTaskSessions/`)
 }
@@ -418,10 +418,10 @@ func TestWithAddr(t *testing.T) {
 func TestWithHrefHost(t *testing.T) {
 	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithHrefHost("localhost:9398"))
 	token, _ := logon(t, srv)
-	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID+"?format=Entity")
+	r := get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID+"?format=Entity")
 	require.Equal(t, http.StatusOK, r.status)
 	body := string(r.body)
-	assert.Contains(t, body, `Href="https://localhost:9398/api/backupTaskSessions/`+vemtest.SeedTaskSessionID+`?format=Entity"`)
+	assert.Contains(t, body, `Href="https://localhost:9398/api/backupTaskSessions/`+vemtest.SeedBackupTaskSessionID+`?format=Entity"`)
 	assert.NotContains(t, body, srv.URL)
 }
 
@@ -430,7 +430,7 @@ func TestStats(t *testing.T) {
 	token, sid := logon(t, srv)
 	get(t, srv, token, "/api/query?type=BackupTaskSession")
 	get(t, srv, token, "/api/query?type=BackupTaskSession&format=Entities")
-	get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedTaskSessionID)
+	get(t, srv, token, "/api/backupTaskSessions/"+vemtest.SeedBackupTaskSessionID)
 	get(t, srv, token, "/api/nowhere")
 	do(t, srv, request{method: http.MethodDelete, path: "/api/logonSessions/" + sid, token: token})
 	st := srv.Stats()

@@ -195,10 +195,14 @@ type store struct {
 	jobs          map[string]*jobRec
 	includes      map[string][]includeRec // by job ID
 	runs          runTable
+	// spec holds the records of the types described by internal/emspec
+	// (spectypes.go), by EM type, then by ID.
+	spec map[string]map[string]*specRec
 }
 
 func newStore() *store {
 	return &store{
+		spec:          make(map[string]map[string]*specRec),
 		tasks:         make(map[string]*taskRec),
 		jobSessions:   make(map[string]*jobSessionRec),
 		servers:       make(map[string]*serverRec),

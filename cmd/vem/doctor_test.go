@@ -200,7 +200,7 @@ func TestDoctorAllPass(t *testing.T) {
 		casing string
 	}{
 		{"EM 12 JSON", nil, "answers JSON with PascalCase keys (EM 12 style)"},
-		{"EM 13 JSON", []vemtest.Option{vemtest.WithJSONStyle(vemtest.EM13CamelCase)}, "answers JSON with camelCase keys (EM 13 style)"},
+		{"EM 13 JSON", []vemtest.Option{vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase)}, "answers JSON with camelCase keys (EM 13 style)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,7 +227,7 @@ func TestDoctorAllPass(t *testing.T) {
 			assertLine(t, o, "em", doctorOK, "Enterprise Manager REST API, versions v1_5, v1_6, v1_7")
 			assertLine(t, o, "json", doctorOK, tt.casing)
 			assertLine(t, o, "logon", doctorOK, `logged on as "vem"`)
-			assertLine(t, o, "query", doctorOK, fmt.Sprintf("%d backup task sessions visible", f.TaskSessionCount()))
+			assertLine(t, o, "query", doctorOK, fmt.Sprintf("%d backup task sessions visible", f.BackupTaskSessionCount()))
 			assertLine(t, o, "clock", doctorOK, "within 5m0s of this machine's")
 			assertLine(t, o, "logout", doctorOK, "session closed")
 

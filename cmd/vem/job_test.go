@@ -59,7 +59,7 @@ func newestJobSession(t *testing.T, f *fake, jobName string) *vem.BackupJobSessi
 	c, err := f.NewClient()
 	require.NoError(t, err)
 	defer c.Close()
-	for s, err := range c.QueryBackupJobSessions(context.Background(), vem.Query{Filter: vem.Eq(vem.JobSessionFieldJobName, jobName), SortDesc: vem.JobSessionFieldCreationTime, PageSize: 1}) {
+	for s, err := range c.QueryBackupJobSessions(context.Background(), vem.Query{Filter: vem.Eq(vem.BackupJobSessionFieldJobName, jobName), SortDesc: vem.BackupJobSessionFieldCreationTime, PageSize: 1}) {
 		require.NoError(t, err)
 		return s
 	}

@@ -99,7 +99,7 @@ func TestControlCharacters(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithDataset(0))
 	const evilID = "6d1c5a43-0000-4000-8000-0000000000e1"
-	ts := vemtest.SeedTaskSession()
+	ts := vemtest.SeedBackupTaskSession()
 	ts.UID = vem.UID("urn:veeam:BackupTaskSession:" + evilID)
 	ts.Name = ""
 	ts.VMDisplayName = "vm\x1b]0;owned\x07\x1b[31mred\u009b2J"

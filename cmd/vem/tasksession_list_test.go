@@ -13,7 +13,7 @@ import (
 func TestTaskSessionList(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithDataset(60))
-	total := f.TaskSessionCount()
+	total := f.BackupTaskSessionCount()
 
 	r := mustRun(t, 0, f.env, "task-session", "list", "-o", "json")
 	all := decodeJSON[[]taskJSON](t, r.stdout)
@@ -91,7 +91,7 @@ func TestTaskSessionList(t *testing.T) {
 func TestTaskSessionListPaging(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, vemtest.WithDataset(60))
-	total := f.TaskSessionCount()
+	total := f.BackupTaskSessionCount()
 	r := mustRun(t, 0, f.env, "task-session", "list", "--page-size", "7", "-o", "jsonl")
 	seen := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {

@@ -43,7 +43,7 @@ func TestTaskSessionGetJSON(t *testing.T) {
 			t.Errorf("vem %v differs:\n%s\nwant\n%s", args, r2.stdout, r.stdout)
 		}
 	}
-	f13 := newFake(t, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+	f13 := newFake(t, vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase))
 	if r2 := mustRun(t, 0, f13.env, "task-session", "get", seedID, "--format", "json"); !strings.Contains(r2.stdout, `"totalSize": 12884901888`) {
 		t.Errorf("EM 13 JSON: %s", r2)
 	}

@@ -29,7 +29,7 @@ func TestTaskSessionWait(t *testing.T) {
 	require.NoError(t, err)
 	js := newestJobSession(t, f, seedJobName)
 	codes := map[string]int{}
-	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.TaskSessionFieldJobSessionUID, string(js.UID))}) {
+	for ts, err := range c.QueryBackupTaskSessions(ctx, vem.Query{Filter: vem.Eq(vem.BackupTaskSessionFieldJobSessionUID, string(js.UID))}) {
 		require.NoError(t, err)
 		r := f.vem(t, "task-session", "wait", ts.UID.ID(), "--interval", "20ms")
 		out := decodeJSON[taskJSON](t, r.stdout)

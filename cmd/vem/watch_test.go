@@ -32,7 +32,7 @@ func finishedTaskUIDs(t *testing.T, f *fake, since time.Time) []string {
 	var all []*vem.BackupTaskSession
 	for ts, err := range c.QueryBackupTaskSessions(context.Background(), vem.Query{}) {
 		require.NoError(t, err)
-		if ts.State.Finished() && !ts.EndTime.Before(since) {
+		if ts.State.Ended() && !ts.EndTime.Before(since) {
 			all = append(all, ts)
 		}
 	}
@@ -242,7 +242,7 @@ func addFinished(f *fake, n int) string {
 	uid := vem.UID(fmt.Sprintf("urn:veeam:BackupTaskSession:%08d-5ee5-4000-8000-%012d", n, n))
 	now := time.Now().UTC()
 	f.AddBackupTaskSession(vem.BackupTaskSession{UID: uid, VMDisplayName: fmt.Sprintf("vm%d", n),
-		JobSessionUID: vemtest.SeedTaskSession().JobSessionUID, CreationTime: now.Add(-time.Minute), EndTime: now,
+		JobSessionUID: vemtest.SeedBackupTaskSession().JobSessionUID, CreationTime: now.Add(-time.Minute), EndTime: now,
 		State: vem.StateCompleted, Result: vem.ResultSuccess})
 	return string(uid)
 }

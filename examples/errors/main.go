@@ -29,7 +29,7 @@ func run(ctx context.Context, w io.Writer) error {
 	srv := vemtest.NewServer()
 	defer srv.Close()
 	c, err := vem.New(srv.URL, vem.WithHTTPClient(srv.Client()),
-		vem.WithCredentials(srv.Username, srv.Password), vem.WithRetry(vem.NoRetry))
+		vem.WithCredentials(srv.Username, srv.Password), vem.WithRetry(vem.NoRetries()))
 	if err != nil {
 		return err
 	}
@@ -65,22 +65,22 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = bad.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	_, err = bad.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 	_ = bad.Close()
 	report("wrong password", err)
 
 	srv.FailNext(1, 500)
-	_, err = c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	_, err = c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 	report("server error", err)
 
 	srv.SetLatency(time.Second)
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	_, err = c.GetBackupTaskSession(short, vemtest.SeedTaskSessionID)
+	_, err = c.GetBackupTaskSession(short, vemtest.SeedBackupTaskSessionID)
 	cancel()
 	srv.SetLatency(0)
 	report("deadline", err)
 
-	_, err = c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	_, err = c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 	report("seed", err)
 	return nil
 }

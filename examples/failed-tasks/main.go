@@ -56,7 +56,7 @@ func run(ctx context.Context, now time.Time, stdout, stderr io.Writer) error {
 			return err
 		}
 		job := "?"
-		if js, err := resolver.JobSessionOf(ctx, ts); err == nil {
+		if js, err := resolver.BackupJobSessionOf(ctx, ts); err == nil {
 			job = js.Name
 		} else {
 			fmt.Fprintf(stderr, "job session of %s: %v\n", ts.Name, err)
@@ -72,14 +72,18 @@ func run(ctx context.Context, now time.Time, stdout, stderr io.Writer) error {
 }
 
 // connect returns a client for the Enterprise Manager that VEM_URL names,
-// configured from the environment by vem.NewFromEnv (VEM_USERNAME,
+// configured from the environment by vem.ReadEnv (VEM_USERNAME,
 // VEM_PASSWORD, VEM_SESSION_ID, VEM_CA_FILE, VEM_INSECURE). When VEM_URL is
 // not set it starts vemtest, an in-process fake Enterprise Manager, so that
 // the example runs on a machine with only Go; fake is then that server, to
 // be closed after the client.
 func connect(stderr io.Writer, serverOpts ...vemtest.Option) (c *vem.Client, fake *vemtest.Server, err error) {
 	if os.Getenv(vem.EnvURL) != "" {
-		c, err = vem.NewFromEnv()
+		env, err := vem.ReadEnv(nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err = env.NewClient()
 		return c, nil, err
 	}
 	fake = vemtest.NewServer(serverOpts...)

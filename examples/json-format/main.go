@@ -32,9 +32,9 @@ func run(ctx context.Context, w io.Writer) error {
 		style  vemtest.JSONStyle
 		format vem.Format
 	}{
-		{"XML", vemtest.EM12PascalCase, vem.FormatXML},
-		{"JSON, EM 12 PascalCase", vemtest.EM12PascalCase, vem.FormatJSON},
-		{"JSON, EM 13 camelCase", vemtest.EM13CamelCase, vem.FormatJSON},
+		{"XML", vemtest.JSONStyleEM12PascalCase, vem.FormatXML},
+		{"JSON, EM 12 PascalCase", vemtest.JSONStyleEM12PascalCase, vem.FormatJSON},
+		{"JSON, EM 13 camelCase", vemtest.JSONStyleEM13CamelCase, vem.FormatJSON},
 	} {
 		srv := vemtest.NewServer(vemtest.WithJSONStyle(tc.style))
 		c, err := vem.New(srv.URL, vem.WithHTTPClient(srv.Client()),
@@ -43,7 +43,7 @@ func run(ctx context.Context, w io.Writer) error {
 			srv.Close()
 			return err
 		}
-		ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+		ts, err := c.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 		_ = c.Close()
 		srv.Close()
 		if err != nil {

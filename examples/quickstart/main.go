@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		id = args[0]
 	} else if fake != nil {
-		id = vemtest.SeedTaskSessionID
+		id = vemtest.SeedBackupTaskSessionID
 	}
 
 	if err := c.Logon(ctx); err != nil {
@@ -72,14 +72,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // connect returns a client for the Enterprise Manager that VEM_URL names,
-// configured from the environment by vem.NewFromEnv (VEM_USERNAME,
+// configured from the environment by vem.ReadEnv (VEM_USERNAME,
 // VEM_PASSWORD, VEM_SESSION_ID, VEM_CA_FILE, VEM_INSECURE). When VEM_URL is
 // not set it starts vemtest, an in-process fake Enterprise Manager, so that
 // the example runs on a machine with only Go; fake is then that server, to
 // be closed after the client.
 func connect(stderr io.Writer, serverOpts ...vemtest.Option) (c *vem.Client, fake *vemtest.Server, err error) {
 	if os.Getenv(vem.EnvURL) != "" {
-		c, err = vem.NewFromEnv()
+		env, err := vem.ReadEnv(nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err = env.NewClient()
 		return c, nil, err
 	}
 	fake = vemtest.NewServer(serverOpts...)
@@ -109,7 +113,7 @@ func summarize(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession, w 
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("VM", ts.VMDisplayName)
 	row("Task session", ts.Name)
-	if l, ok := ts.JobSessionLink(); ok {
+	if l, ok := ts.BackupJobSessionLink(); ok {
 		js, err := c.GetBackupJobSession(ctx, l.ID())
 		if err != nil {
 			return fmt.Errorf("job session: %w", err)
@@ -122,7 +126,7 @@ func summarize(ctx context.Context, c *vem.Client, ts *vem.BackupTaskSession, w 
 		row("Reason", ts.Reason)
 	}
 	row("Size", humanBytes(ts.TotalSize))
-	if ts.State.Finished() {
+	if ts.State.Ended() {
 		row("Duration", ts.Duration().Round(time.Millisecond).String())
 	} else {
 		row("Duration", "running since "+ts.CreationTime.Format(time.RFC3339))

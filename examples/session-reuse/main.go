@@ -41,7 +41,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ts, err := borrower.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID)
+	ts, err := borrower.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "after the borrower's Close: logons=%d logouts=%d\n", srv.Stats().Logons, srv.Stats().Logouts)
 
 	// The owner can still use it, and ends it.
-	if _, err := owner.GetBackupTaskSession(ctx, vemtest.SeedTaskSessionID); err != nil {
+	if _, err := owner.GetBackupTaskSession(ctx, vemtest.SeedBackupTaskSessionID); err != nil {
 		return err
 	}
 	if err := owner.Logout(ctx); err != nil {

@@ -137,12 +137,17 @@ func TestQueryTypes(t *testing.T) {
 		"Job":               {"Jobs", 10},
 	}
 	types := QueryTypes()
-	require.Len(t, types, len(want))
+	require.Len(t, types, 49, "the 49 query types of EM's reference")
+	names := map[string]bool{}
 	for _, qt := range types {
-		w, ok := want[qt.Name]
-		require.True(t, ok, qt.Name)
-		assert.Equal(t, w.collection, qt.Collection)
-		assert.Len(t, qt.Fields, w.fields, qt.Name)
+		assert.False(t, names[qt.Name], "duplicate query type %s", qt.Name)
+		names[qt.Name] = true
+		assert.NotEmpty(t, qt.Collection, qt.Name)
+		assert.NotEmpty(t, qt.Fields, qt.Name)
+		if w, ok := want[qt.Name]; ok {
+			assert.Equal(t, w.collection, qt.Collection)
+			assert.Len(t, qt.Fields, w.fields, qt.Name)
+		}
 		seen := map[string]bool{}
 		for _, f := range qt.Fields {
 			assert.True(t, ValidFieldName(f.Name), f.Name)
@@ -159,7 +164,7 @@ func TestQueryTypes(t *testing.T) {
 		assert.True(t, ok)
 		assert.Equal(t, qt.Name, byName.Name)
 	}
-	_, ok := LookupQueryType("Repository")
+	_, ok := LookupQueryType("NoSuchType")
 	assert.False(t, ok)
 	_, ok = BackupTaskSessionQuery().Field("Nope")
 	assert.False(t, ok)

@@ -201,9 +201,7 @@ func JobQuery() QueryType {
 }
 
 // QueryTypes returns every query type vem knows.
-func QueryTypes() []QueryType {
-	return []QueryType{BackupTaskSessionQuery(), BackupJobSessionQuery(), VMRestorePointQuery(), JobQuery()}
-}
+func QueryTypes() []QueryType { return allQueryTypes() }
 
 // LookupQueryType returns the query type with the given name (any case).
 func LookupQueryType(name string) (QueryType, bool) {

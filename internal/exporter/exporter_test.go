@@ -52,14 +52,14 @@ func newExporterFixture(t testing.TB, vms int, opts health.Options) *exporterFix
 func TestHealthMetricsValues(t *testing.T) {
 	t.Parallel()
 	end := exporterNow.Add(-2 * time.Hour)
-	rep := &health.Report{Status: health.Warning, Now: exporterNow,
+	rep := &health.Report{Status: health.StatusWarning, Now: exporterNow,
 		VMs: []health.VM{{
-			Name: "db01", JobName: "Daily", BackupServer: "vbr1", Status: health.Warning,
+			Name: "db01", JobName: "Daily", BackupServer: "vbr1", Status: health.StatusWarning,
 			LastResult: vem.ResultWarning, LastSuccess: end, Attempts: 2, RecoveredByRetry: true,
 			LastSession: &vem.BackupTaskSession{CreationTime: end.Add(-90 * time.Second), EndTime: end,
 				TotalSize: 1 << 30, State: vem.StateCompleted, Result: vem.ResultWarning},
 		}},
-		Jobs: []health.Job{{Name: "Daily", BackupServer: "vbr1", Status: health.Warning,
+		Jobs: []health.Job{{Name: "Daily", BackupServer: "vbr1", Status: health.StatusWarning,
 			VMs: health.Counts{Warning: 1}, LastRun: end.Add(-time.Minute), LastRunEnd: end, LastRunDuration: time.Minute}},
 	}
 	c := &healthmetrics.Collector{Descs: healthmetrics.Descs, Metrics: healthmetrics.Metrics(rep)}

@@ -42,10 +42,10 @@ var (
 	descJobStatus = prometheus.NewDesc("vem_job_backup_status",
 		"Worst backup health of the VMs of a job: 0 ok, 1 warning, 2 critical, 3 unknown.", jobLabels, nil)
 	descJobVMs = [...]*prometheus.Desc{
-		health.OK:       prometheus.NewDesc("vem_job_vms_ok", "VMs of a job whose backup health is ok.", jobLabels, nil),
-		health.Warning:  prometheus.NewDesc("vem_job_vms_warning", "VMs of a job whose backup health is warning.", jobLabels, nil),
-		health.Critical: prometheus.NewDesc("vem_job_vms_critical", "VMs of a job whose backup health is critical.", jobLabels, nil),
-		health.Unknown:  prometheus.NewDesc("vem_job_vms_unknown", "VMs of a job whose backup health is unknown.", jobLabels, nil),
+		health.StatusOK:       prometheus.NewDesc("vem_job_vms_ok", "VMs of a job whose backup health is ok.", jobLabels, nil),
+		health.StatusWarning:  prometheus.NewDesc("vem_job_vms_warning", "VMs of a job whose backup health is warning.", jobLabels, nil),
+		health.StatusCritical: prometheus.NewDesc("vem_job_vms_critical", "VMs of a job whose backup health is critical.", jobLabels, nil),
+		health.StatusUnknown:  prometheus.NewDesc("vem_job_vms_unknown", "VMs of a job whose backup health is unknown.", jobLabels, nil),
 	}
 	descJobLastRun = prometheus.NewDesc("vem_job_last_run_timestamp_seconds",
 		"Unix time at which the newest session of a job started.", jobLabels, nil)

@@ -3,7 +3,6 @@ package monitoringdocs
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -22,71 +21,15 @@ func readDoc(t *testing.T, name string) string {
 	return string(b)
 }
 
-// section returns the text of the markdown section that starts with the
-// heading line, up to the next heading of the same or a higher level.
-func section(t *testing.T, doc, heading string) string {
-	t.Helper()
-	i := strings.Index(doc, "\n"+heading+"\n")
-	require.GreaterOrEqual(t, i, 0, "heading %q", heading)
-	rest := doc[i+1+len(heading)+1:]
-	level := strings.Repeat("#", strings.IndexByte(heading, ' '))
-	for off := 0; ; {
-		j := strings.Index(rest[off:], "\n#")
-		if j < 0 {
-			return rest
-		}
-		line := rest[off+j+1:]
-		hashes := len(line) - len(strings.TrimLeft(line, "#"))
-		if hashes <= len(level) && strings.HasPrefix(line[hashes:], " ") {
-			return rest[:off+j]
-		}
-		off += j + 1
-	}
-}
-
-var backticked = regexp.MustCompile("`([^`]*)`")
-
-// metricsContract reads the metric tables of the Metrics section of
-// docs/monitoring.md: every metric name with its labels (Prometheus' target
-// labels job and instance not included).
+// metricsContract reads the metric tables of docs/monitoring.md: every
+// metric name with its labels.
 func metricsContract(t *testing.T) map[string][]string {
 	t.Helper()
-	sec := section(t, readDoc(t, "monitoring.md"), "## Metrics")
-	out := make(map[string][]string)
-	for line := range strings.SplitSeq(sec, "\n") {
-		if !strings.HasPrefix(line, "| `vem_") {
-			continue
-		}
-		cells := strings.Split(strings.Trim(line, "|"), " | ")
-		require.GreaterOrEqual(t, len(cells), 2, "row %q", line)
-		var names []string
-		var braceLabels []string
-		for _, m := range backticked.FindAllStringSubmatch(cells[0], -1) {
-			name := m[1]
-			if b := strings.IndexByte(name, '{'); b >= 0 {
-				braceLabels = strings.Split(strings.TrimSuffix(name[b+1:], "}"), ",")
-				name = name[:b]
-			}
-			if strings.HasPrefix(name, "_") { // `vem_job_vms_ok`, `_warning`
-				require.NotEmpty(t, names, "row %q", line)
-				first := names[0]
-				name = first[:strings.LastIndexByte(first, '_')] + name
-			}
-			names = append(names, name)
-		}
-		labels := braceLabels
-		if typ := strings.TrimSpace(cells[1]); typ != "gauge" && typ != "counter" {
-			labels = nil
-			for l := range strings.SplitSeq(typ, ",") {
-				if l = strings.TrimSpace(l); l != "" {
-					labels = append(labels, l)
-				}
-			}
-		}
-		for _, n := range names {
-			require.NotContains(t, out, n, "metric %s twice in the tables", n)
-			out[n] = labels
-		}
+	c, err := ReadMetrics(filepath.Join(docsDir, "monitoring.md"))
+	require.NoError(t, err)
+	out := make(map[string][]string, len(c))
+	for n, m := range c {
+		out[n] = m.Labels
 	}
 	return out
 }
@@ -101,6 +44,14 @@ func TestMetricsContract(t *testing.T) {
 	require.Equal(t, []string{"outcome"}, c["vem_em_requests_total"])
 	require.Contains(t, c, "vem_summary_backed_up_vms")
 	require.Empty(t, c["vem_health_status"])
+
+	full, err := ReadMetrics(filepath.Join(docsDir, "monitoring.md"))
+	require.NoError(t, err)
+	require.False(t, full["vem_vm_backup_status"].New)
+	require.True(t, full["vem_repository_free_bytes"].New, "under a heading marked new")
+	require.True(t, full["vem_summary_job_runs"].New, "under a heading marked new")
+	require.True(t, full["vem_job_rpo_seconds"].New, "a row marked new")
+	require.False(t, full["vem_up"].New)
 
 	var names []string
 	for name, labels := range c {
@@ -117,4 +68,24 @@ func TestMetricsContract(t *testing.T) {
 	}
 	sort.Strings(names)
 	t.Logf("%d metrics in the contract", len(names))
+}
+
+func TestParseMetricsErrors(t *testing.T) {
+	for name, doc := range map[string]string{
+		"no section":   "# Title\n\n| `vem_up` | gauge | |\n",
+		"empty":        "# Title\n\n## Metrics\n\nNothing yet.\n\n## Next\n",
+		"table after":  "# T\n\n## Metrics\n\n## Next\n\n| `vem_up` | gauge | |\n",
+		"suffix first": "# T\n\n## Metrics\n\n| `_warning` | a | |\n",
+		"twice":        "# T\n\n## Metrics\n\n| `vem_up` | gauge | |\n| `vem_up` | gauge | |\n",
+		"one cell":     "# T\n\n## Metrics\n\n| `vem_up` |\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseMetrics(doc)
+			require.Error(t, err)
+		})
+	}
+	_, err := ParseMetrics("x\n## Metrics\n\n## Next\n")
+	require.ErrorIs(t, err, ErrNoMetrics)
+	_, err = ReadMetrics(filepath.Join(t.TempDir(), "missing.md"))
+	require.ErrorIs(t, err, os.ErrNotExist)
 }

@@ -67,16 +67,16 @@ func (f *Factory) verboseLine(ev vem.RequestEvent) {
 		b.WriteString(" status=" + strconv.Itoa(ev.Status))
 	}
 	b.WriteString(" duration=" + ev.Duration.Round(time.Millisecond).String())
-	if ev.Kind != vem.KindRequest && ev.Kind != "" {
+	if ev.Kind != vem.RequestKindCall && ev.Kind != "" {
 		b.WriteString(" kind=" + string(ev.Kind))
 	}
 	if ev.Attempt > 1 {
 		b.WriteString(" attempt=" + strconv.Itoa(ev.Attempt))
 	}
-	if ev.Outcome != vem.OutcomeOK {
+	if ev.Outcome != vem.RequestOutcomeOK {
 		b.WriteString(" outcome=" + string(ev.Outcome))
 	}
-	if ev.Err != nil && ev.Outcome != vem.OutcomeHTTPError {
+	if ev.Err != nil && ev.Outcome != vem.RequestOutcomeHTTPError {
 		b.WriteString(" error=" + strconv.Quote(Text(ev.Err)))
 	}
 	if ev.Retry {

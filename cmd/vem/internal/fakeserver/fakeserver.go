@@ -145,9 +145,9 @@ func (o *Options) serverOptions(cmd *cobra.Command) ([]vemtest.Option, error) {
 	}
 	switch strings.ToLower(o.JSONStyle) {
 	case "em12":
-		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM12PascalCase))
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.JSONStyleEM12PascalCase))
 	case "em13":
-		opts = append(opts, vemtest.WithJSONStyle(vemtest.EM13CamelCase))
+		opts = append(opts, vemtest.WithJSONStyle(vemtest.JSONStyleEM13CamelCase))
 	default:
 		return nil, cmdutil.Usagef(cmd, "--json-style: invalid value %q (want em12 or em13)", o.JSONStyle)
 	}

@@ -227,11 +227,11 @@ func compileFilter(expr string) (*regexp.Regexp, error) {
 // pluginCode maps a status to its Monitoring Plugins exit code.
 func pluginCode(s vemhealth.Status) int {
 	switch s {
-	case vemhealth.OK:
+	case vemhealth.StatusOK:
 		return pluginOK
-	case vemhealth.Warning:
+	case vemhealth.StatusWarning:
 		return pluginWarning
-	case vemhealth.Critical:
+	case vemhealth.StatusCritical:
 		return pluginCritical
 	}
 	return pluginUnknown

@@ -24,29 +24,29 @@ func testReport() *vemhealth.Report {
 	}
 	vms := []vemhealth.VM{
 		{Name: "db01", UID: "urn:VMware:Vm:1.vm-1", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: vemhealth.Critical, Why: "no successful backup in 7d; last attempt failed: disk | full",
+			Status: vemhealth.StatusCritical, Why: "no successful backup in 7d; last attempt failed: disk | full",
 			LastResult: vem.ResultFailed, Attempts: 3, Reason: "  disk full\n", LastSession: ts("t1", healthNow.Add(-2*time.Hour))},
 		{Name: "db01", UID: "urn:VMware:Vm:1.vm-1", JobName: "Copy 'offsite'", JobUID: "urn:veeam:Job:b", BackupServer: "vbr1",
-			Status: vemhealth.Warning, Why: "last successful backup 30h ago, older than 26h", LastResult: vem.ResultSuccess,
+			Status: vemhealth.StatusWarning, Why: "last successful backup 30h ago, older than 26h", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-30 * time.Hour), Age: 30 * time.Hour, Attempts: 1, LastSession: ts("t2", healthNow.Add(-31*time.Hour))},
 		{Name: "dup", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: vemhealth.Warning, Why: "last backup 2h ago ended with a warning: CBT reset", LastResult: vem.ResultWarning,
+			Status: vemhealth.StatusWarning, Why: "last backup 2h ago ended with a warning: CBT reset", LastResult: vem.ResultWarning,
 			LastSuccess: healthNow.Add(-2 * time.Hour), Age: 2 * time.Hour, Attempts: 1, Reason: "CBT reset"},
 		{Name: "web \"1\"", UID: "urn:VMware:Vm:1.vm-2", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: vemhealth.OK, Why: "last backup succeeded 1h ago, after a retry", LastResult: vem.ResultSuccess,
+			Status: vemhealth.StatusOK, Why: "last backup succeeded 1h ago, after a retry", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-time.Hour), Age: time.Hour, Attempts: 2, RecoveredByRetry: true, Running: true,
 			Reason: "timeout", LastSession: ts("t3", healthNow.Add(-90*time.Minute))},
 		{Name: "dup", JobName: "Prod | Daily", JobUID: "urn:veeam:Job:a", BackupServer: "vbr1",
-			Status: vemhealth.OK, Why: "last backup succeeded 3h ago", LastResult: vem.ResultSuccess,
+			Status: vemhealth.StatusOK, Why: "last backup succeeded 3h ago", LastResult: vem.ResultSuccess,
 			LastSuccess: healthNow.Add(-3 * time.Hour), Age: 3 * time.Hour, Attempts: 1},
 	}
 	return &vemhealth.Report{
-		Status: vemhealth.Critical, Now: healthNow, Window: 7 * 24 * time.Hour, WarnAge: 26 * time.Hour, CritAge: 48 * time.Hour,
+		Status: vemhealth.StatusCritical, Now: healthNow, Window: 7 * 24 * time.Hour, WarnAge: 26 * time.Hour, CritAge: 48 * time.Hour,
 		VMs: vms,
 		Jobs: []vemhealth.Job{
-			{Name: "Prod | Daily", UID: "urn:veeam:Job:a", BackupServer: "vbr1", Status: vemhealth.Critical,
+			{Name: "Prod | Daily", UID: "urn:veeam:Job:a", BackupServer: "vbr1", Status: vemhealth.StatusCritical,
 				VMs: vemhealth.Counts{OK: 2, Warning: 1, Critical: 1}, LastRun: healthNow.Add(-2 * time.Hour), Running: true},
-			{Name: "Copy 'offsite'", UID: "urn:veeam:Job:b", BackupServer: "vbr1", Status: vemhealth.Warning,
+			{Name: "Copy 'offsite'", UID: "urn:veeam:Job:b", BackupServer: "vbr1", Status: vemhealth.StatusWarning,
 				VMs: vemhealth.Counts{Warning: 1}, LastRun: healthNow.Add(-31 * time.Hour)},
 		},
 		Counts: vemhealth.Counts{OK: 2, Warning: 2, Critical: 1},
@@ -59,7 +59,7 @@ func TestHealthView(t *testing.T) {
 	// db01 counts once, with its worse verdict; the two "dup" VMs without a
 	// UID on one server and of one name are one VM to vem too.
 	assert.Equal(t, vemhealth.Counts{OK: 1, Warning: 1, Critical: 1}, v.vms)
-	assert.Equal(t, vemhealth.Critical, v.status)
+	assert.Equal(t, vemhealth.StatusCritical, v.status)
 	assert.Equal(t, 1, v.recovered)
 	assert.Equal(t, 1, v.running)
 	assert.Equal(t, "1 of 3 VMs critical, 1 warning; 1 recovered by a retry", v.summary())
@@ -70,13 +70,13 @@ func TestHealthView(t *testing.T) {
 		opts vemhealth.Options
 		want string
 	}{
-		{"all ok", &vemhealth.Report{Status: vemhealth.OK, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.OK}, {Name: "b", Status: vemhealth.OK}}},
+		{"all ok", &vemhealth.Report{Status: vemhealth.StatusOK, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.StatusOK}, {Name: "b", Status: vemhealth.StatusOK}}},
 			vemhealth.Options{}, "2 of 2 VMs ok"},
-		{"one VM", &vemhealth.Report{Status: vemhealth.Warning, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.Warning}}},
+		{"one VM", &vemhealth.Report{Status: vemhealth.StatusWarning, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.StatusWarning}}},
 			vemhealth.Options{}, "1 of 1 VM warning"},
-		{"unknown first", &vemhealth.Report{Status: vemhealth.Unknown, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.Unknown}, {Name: "b", Status: vemhealth.Critical}}},
+		{"unknown first", &vemhealth.Report{Status: vemhealth.StatusUnknown, VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.StatusUnknown}, {Name: "b", Status: vemhealth.StatusCritical}}},
 			vemhealth.Options{}, "1 of 2 VMs unknown, 1 critical"},
-		{"nothing in scope", &vemhealth.Report{Status: vemhealth.Unknown, Window: 7 * 24 * time.Hour},
+		{"nothing in scope", &vemhealth.Report{Status: vemhealth.StatusUnknown, Window: 7 * 24 * time.Hour},
 			vemhealth.Options{Jobs: regexp.MustCompile("^Prod"), VMs: regexp.MustCompile("db")},
 			`no task session of any VM in the last 7d matches --job "^Prod" --vm "db"`},
 	} {
@@ -84,7 +84,7 @@ func TestHealthView(t *testing.T) {
 			assert.Equal(t, tc.want, newHealthView(tc.rep, tc.opts).summary())
 		})
 	}
-	assert.Equal(t, vemhealth.Unknown, newHealthView(&vemhealth.Report{Status: vemhealth.OK}, vemhealth.Options{}).status,
+	assert.Equal(t, vemhealth.StatusUnknown, newHealthView(&vemhealth.Report{Status: vemhealth.StatusOK}, vemhealth.Options{}).status,
 		"no verdict at all is unknown")
 }
 

@@ -43,18 +43,18 @@ func newHealthView(rep *vemhealth.Report, opts vemhealth.Options) *healthView {
 	}
 	for _, k := range order {
 		switch worst[k] {
-		case vemhealth.OK:
+		case vemhealth.StatusOK:
 			v.vms.OK++
-		case vemhealth.Warning:
+		case vemhealth.StatusWarning:
 			v.vms.Warning++
-		case vemhealth.Critical:
+		case vemhealth.StatusCritical:
 			v.vms.Critical++
 		default:
 			v.vms.Unknown++
 		}
 	}
 	if len(rep.VMs) == 0 {
-		v.status = vemhealth.Unknown
+		v.status = vemhealth.StatusUnknown
 	}
 	return v
 }
@@ -87,7 +87,7 @@ func (v *healthView) summary() string {
 		return s
 	}
 	var parts []string
-	for _, s := range []vemhealth.Status{vemhealth.Unknown, vemhealth.Critical, vemhealth.Warning} {
+	for _, s := range []vemhealth.Status{vemhealth.StatusUnknown, vemhealth.StatusCritical, vemhealth.StatusWarning} {
 		n := v.vms.Of(s)
 		if n == 0 {
 			continue

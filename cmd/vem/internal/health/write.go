@@ -95,7 +95,7 @@ func writeHealthTable(w io.Writer, v *healthView) error {
 	var rows [][]string
 	for i := range v.rep.VMs {
 		vm := &v.rep.VMs[i]
-		if vm.Status == vemhealth.OK {
+		if vm.Status == vemhealth.StatusOK {
 			continue
 		}
 		rows = append(rows, []string{
@@ -132,7 +132,7 @@ func writeHealthNagios(w io.Writer, v *healthView) error {
 	var b strings.Builder
 	b.WriteString("VEM " + strings.ToUpper(v.status.String()) + " - " + pluginText(v.summary()) + " |")
 	total := strconv.Itoa(v.vms.Total())
-	for _, s := range []vemhealth.Status{vemhealth.OK, vemhealth.Warning, vemhealth.Critical, vemhealth.Unknown} {
+	for _, s := range []vemhealth.Status{vemhealth.StatusOK, vemhealth.StatusWarning, vemhealth.StatusCritical, vemhealth.StatusUnknown} {
 		b.WriteString(" " + perfData(s.String(), strconv.Itoa(v.vms.Of(s)), "", "", "0", total))
 	}
 	b.WriteString(" " + perfData("recovered_by_retry", strconv.Itoa(v.recovered), "", "", "0", ""))
@@ -153,7 +153,7 @@ func writeHealthNagios(w io.Writer, v *healthView) error {
 	b.WriteString("\n")
 	for i := range v.rep.VMs {
 		vm := &v.rep.VMs[i]
-		if vm.Status == vemhealth.OK {
+		if vm.Status == vemhealth.StatusOK {
 			continue
 		}
 		where := vm.JobName

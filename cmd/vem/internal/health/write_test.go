@@ -47,7 +47,7 @@ func TestWriteHealthNagios(t *testing.T) {
 
 	// Nothing in scope: UNKNOWN, with the counts all zero.
 	b.Reset()
-	require.NoError(t, writeHealthNagios(&b, newHealthView(&vemhealth.Report{Status: vemhealth.Unknown, Window: 24 * time.Hour}, vemhealth.Options{})))
+	require.NoError(t, writeHealthNagios(&b, newHealthView(&vemhealth.Report{Status: vemhealth.StatusUnknown, Window: 24 * time.Hour}, vemhealth.Options{})))
 	state, text, perf, long = parsePlugin(t, b.String())
 	assert.Equal(t, "UNKNOWN", state)
 	assert.Equal(t, "no task session of any VM in the last 1d", text)
@@ -151,7 +151,7 @@ func TestWriteHealthPrometheus(t *testing.T) {
 	// A name that is not UTF-8 (EM 13's JSON may carry one) still gives a
 	// valid exposition.
 	b.Reset()
-	bad := &vemhealth.Report{Status: vemhealth.OK, Now: healthNow, VMs: []vemhealth.VM{{Name: "vm\xff", JobName: "j", Status: vemhealth.OK}},
+	bad := &vemhealth.Report{Status: vemhealth.StatusOK, Now: healthNow, VMs: []vemhealth.VM{{Name: "vm\xff", JobName: "j", Status: vemhealth.StatusOK}},
 		Jobs: []vemhealth.Job{{Name: "j\xfe"}}}
 	require.NoError(t, healthmetrics.WriteText(&b, bad))
 	fams = lintPrometheus(t, b.String())
@@ -160,7 +160,7 @@ func TestWriteHealthPrometheus(t *testing.T) {
 	// Nothing in scope: the overall status says unknown, and nothing else
 	// is made up.
 	b.Reset()
-	require.NoError(t, healthmetrics.WriteText(&b, &vemhealth.Report{Status: vemhealth.Unknown}))
+	require.NoError(t, healthmetrics.WriteText(&b, &vemhealth.Report{Status: vemhealth.StatusUnknown}))
 	fams = lintPrometheus(t, b.String())
 	assert.Equal(t, 3.0, series(fams["vem_health_status"])[""])
 	assert.Len(t, fams, 2)
@@ -222,8 +222,8 @@ func TestWriteHealthTable(t *testing.T) {
 
 	// All ok: the summary alone.
 	b.Reset()
-	rep := &vemhealth.Report{Status: vemhealth.OK, Window: 24 * time.Hour, WarnAge: time.Hour, CritAge: 2 * time.Hour,
-		VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.OK}}, Jobs: []vemhealth.Job{{Name: "j"}}}
+	rep := &vemhealth.Report{Status: vemhealth.StatusOK, Window: 24 * time.Hour, WarnAge: time.Hour, CritAge: 2 * time.Hour,
+		VMs: []vemhealth.VM{{Name: "a", Status: vemhealth.StatusOK}}, Jobs: []vemhealth.Job{{Name: "j"}}}
 	require.NoError(t, writeHealthTable(&b, newHealthView(rep, vemhealth.Options{})))
 	assert.Equal(t, "OK: 1 of 1 VM ok (1 job; last 1d, warning after 1h, critical after 2h)\n", b.String())
 }

@@ -45,7 +45,7 @@ type TaskJSON struct {
 
 // NewTaskJSON is the JSON of the task of an action on job j.
 func NewTaskJSON(t *vem.Task, j *vem.Job) TaskJSON {
-	out := TaskJSON{ID: t.ID, State: output.Str(t.State), Finished: t.State.Finished(), Operation: output.Str(t.Operation),
+	out := TaskJSON{ID: t.ID, State: output.Str(t.State), Finished: t.State.Collected(), Operation: output.Str(t.Operation),
 		JobUID: j.UID.String(), JobName: output.Str(j.Name), Href: output.Str(t.Href)}
 	if t.Result != nil {
 		out.Success, out.Message = &t.Result.Success, output.Str(t.Result.Message)
@@ -185,7 +185,7 @@ func (o *ActionOptions) Run() error {
 	if err := o.printTask(task, job); err != nil {
 		return err
 	}
-	if task.State.Done() && task.Result != nil && !task.Result.Success {
+	if task.State.Ended() && task.Result != nil && !task.Result.Success {
 		return fmt.Errorf("%s %s: %s", o.Action, what, task.Result.Message)
 	}
 	return nil

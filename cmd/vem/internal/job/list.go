@@ -94,7 +94,7 @@ func (o *ListOptions) Run() error {
 	if f.Global.Output == output.XML {
 		qt := em.JobQuery()
 		x := &output.QueryXMLWriter{W: f.IO.Out, Item: qt.Name, Collection: qt.Collection}
-		for page, err := range c.QueryRaw(ctx, vem.KindJob, "Entities", o.Query, vem.FormatXML) {
+		for page, err := range c.QueryRawPages(ctx, vem.KindJob, vem.RepresentationEntities, o.Query, vem.FormatXML) {
 			if err != nil {
 				return err
 			}

@@ -137,7 +137,7 @@ func LinksJSON(ls vem.Links) []LinkJSON {
 // JobNameOf returns the job name of a task session: the part before the
 // last "@" of its job session link's name ("Backup Job 1@2025-06-05 01:03:37").
 func JobNameOf(ts *vem.BackupTaskSession) string {
-	l, ok := ts.JobSessionLink()
+	l, ok := ts.BackupJobSessionLink()
 	if !ok {
 		return ""
 	}
@@ -164,7 +164,7 @@ func NewTaskSessionJSON(ts *vem.BackupTaskSession) TaskSessionJSON {
 		VMDisplayName:   Str(ts.VMDisplayName),
 		VMUID:           Str(ts.VMUID),
 		State:           Str(ts.State),
-		Finished:        ts.State.Finished(),
+		Finished:        ts.State.Ended(),
 		Result:          Str(ts.Result),
 		Reason:          Str(strings.TrimSpace(ts.Reason)),
 		CreationTime:    JSONTime(ts.CreationTime),
@@ -191,7 +191,7 @@ func NewJobSessionJSON(js *vem.BackupJobSession) *JobSessionJSON {
 		JobName:         Str(js.JobName),
 		JobType:         Str(js.JobType),
 		State:           Str(js.State),
-		Finished:        js.State.Finished(),
+		Finished:        js.State.Ended(),
 		Result:          Str(js.Result),
 		Progress:        js.Progress,
 		IsRetry:         js.IsRetry,

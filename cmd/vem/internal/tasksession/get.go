@@ -112,7 +112,7 @@ func (o *GetOptions) Run() error {
 // server and restore point, from its links ("" when it has none). The job
 // session falls back on JobSessionUid when the link is missing.
 func relatedIDs(ts *vem.BackupTaskSession) (jobSession, backupServer, restorePoint string) {
-	if l, ok := ts.JobSessionLink(); ok {
+	if l, ok := ts.BackupJobSessionLink(); ok {
 		jobSession = l.ID()
 	}
 	if jobSession == "" {

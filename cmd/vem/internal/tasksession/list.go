@@ -142,7 +142,7 @@ func (o *ListOptions) Run() error {
 func listXML(ctx context.Context, c *vem.Client, f *cmdutil.Factory, q vem.Query, limit int, prog *iostreams.Progress) error {
 	qt := em.BackupTaskSessionQuery()
 	x := &output.QueryXMLWriter{W: f.IO.Out, Item: qt.Name, Collection: qt.Collection, Limit: limit}
-	for page, err := range c.QueryRaw(ctx, vem.KindBackupTaskSession, "Entities", q, vem.FormatXML) {
+	for page, err := range c.QueryRawPages(ctx, vem.KindBackupTaskSession, vem.RepresentationEntities, q, vem.FormatXML) {
 		if err != nil {
 			return err
 		}

@@ -185,10 +185,10 @@ func (o *Options) Run() error {
 	}
 	var werr error
 	if o.Kind == TaskSessions {
-		werr = stream(ctx, o, w.TaskSessions(ctx), save, output.NewTaskSessionJSON,
+		werr = stream(ctx, o, w.BackupTaskSessions(ctx), save, output.NewTaskSessionJSON,
 			output.TaskSessionColumns, []int{36, 19, 20, 20, 9, 7, 10, 9}, output.TaskSessionRow)
 	} else {
-		werr = stream(ctx, o, w.JobSessions(ctx), save, func(js *vem.BackupJobSession) *output.JobSessionJSON { return output.NewJobSessionJSON(js) },
+		werr = stream(ctx, o, w.BackupJobSessions(ctx), save, func(js *vem.BackupJobSession) *output.JobSessionJSON { return output.NewJobSessionJSON(js) },
 			output.JobSessionColumns, []int{36, 19, 24, 7, 7, 10, 5}, output.JobSessionRow)
 	}
 	if werr != nil {
