@@ -6,7 +6,6 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +17,6 @@ import (
 )
 
 var watchStart = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
-
-// fakeClock is a clock that moves only when told, shared by a vemtest
-// server and a watcher.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // jobStarter starts vemtest jobs with raw requests (POST
 // /api/jobs/{ID}?action=start), logging on again when its session expired.
@@ -148,7 +128,7 @@ func finishedSince(t *testing.T, c *vem.Client, jobs bool, since time.Time) map[
 func TestWatchEndToEnd(t *testing.T) {
 	for _, jobs := range []bool{false, true} {
 		t.Run(map[bool]string{false: "task sessions", true: "job sessions"}[jobs], func(t *testing.T) {
-			clk := &fakeClock{t: watchStart}
+			clk := vemtest.NewClock(watchStart)
 			srv := vemtest.NewServer(vemtest.WithClock(clk.Now), vemtest.WithNow(watchStart), vemtest.WithDataset(30),
 				vemtest.WithRunTime(2*time.Minute), vemtest.WithCollectionLag(5*time.Minute))
 			defer srv.Close()
@@ -172,7 +152,7 @@ func TestWatchEndToEnd(t *testing.T) {
 					require.True(t, starter.start(t, ids[polls]))
 				}
 				polls++
-				clk.Advance(d)
+				clk.Add(d)
 				if polls > 30 {
 					return context.Canceled
 				}
@@ -209,13 +189,13 @@ func TestWatchEndToEnd(t *testing.T) {
 // simulated hour with Interval one minute.
 func TestWatchIdleQueryRate(t *testing.T) {
 	for _, jobs := range []bool{false, true} {
-		clk := &fakeClock{t: watchStart}
+		clk := vemtest.NewClock(watchStart)
 		srv := vemtest.NewServer(vemtest.WithClock(clk.Now), vemtest.WithNow(watchStart))
 		c, err := srv.NewClient()
 		require.NoError(t, err)
 		w := c.NewWatcher(vem.WatchOptions{Interval: time.Minute, Now: clk.Now})
 		vem.SetWatcherSleep(w, func(ctx context.Context, d time.Duration) error {
-			clk.Advance(d)
+			clk.Add(d)
 			if !clk.Now().Before(watchStart.Add(time.Hour)) {
 				return context.Canceled
 			}
@@ -273,7 +253,7 @@ func runWatchCampaign(t *testing.T, jobs bool, seed uint64, lag time.Duration) c
 		maxLateAdded = 15 * time.Minute
 	)
 	rng := rand.New(rand.NewPCG(seed, 99))
-	clk := &fakeClock{t: watchStart}
+	clk := vemtest.NewClock(watchStart)
 	srv := vemtest.NewServer(vemtest.WithClock(clk.Now), vemtest.WithNow(watchStart), vemtest.WithDataset(20),
 		vemtest.WithRunTime(3*time.Minute), vemtest.WithCollectionLag(collection))
 	defer srv.Close()
@@ -335,7 +315,7 @@ func runWatchCampaign(t *testing.T, jobs bool, seed uint64, lag time.Duration) c
 			if !draining {
 				act()
 			}
-			clk.Advance(d)
+			clk.Add(d)
 			if polls >= maxPolls || (draining && clk.Now().After(watchStart.Add(6*time.Hour))) {
 				cancel() // a stop by Ctrl-C between polls
 			}
@@ -357,9 +337,9 @@ func runWatchCampaign(t *testing.T, jobs bool, seed uint64, lag time.Duration) c
 			// The last segment drains: no more faults or new sessions, and
 			// every session has reached the query service.
 			srv.SetFaults(vemtest.Faults{})
-			clk.Advance(collection + time.Minute)
+			clk.Add(collection + time.Minute)
 		} else {
-			clk.Advance(time.Duration(rng.IntN(5)) * time.Minute) // the restart takes a while
+			clk.Add(time.Duration(rng.IntN(5)) * time.Minute) // the restart takes a while
 		}
 	}
 

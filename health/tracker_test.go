@@ -3,7 +3,6 @@ package health_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/vemkit/vem/health"
 	"github.com/vemkit/vem/vemtest"
 )
-
-// testClock is a settable clock for vemtest.WithClock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // requireSameReport checks that two reports hold the same verdicts.
 func requireSameReport(t *testing.T, want, got *health.Report) {
@@ -40,9 +30,9 @@ func TestTrackerFollowsEvaluate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	clock := &testClock{t: now}
+	clock := vemtest.NewClock(now)
 	srv := vemtest.NewServer(vemtest.WithFleet(vemtest.DefaultFleet(200)), vemtest.WithNow(now),
-		vemtest.WithClock(clock.now), vemtest.WithIdleTimeout(0))
+		vemtest.WithClock(clock.Now), vemtest.WithIdleTimeout(0))
 	defer srv.Close()
 	c, err := srv.NewClient()
 	require.NoError(t, err)
@@ -64,7 +54,7 @@ func TestTrackerFollowsEvaluate(t *testing.T) {
 	// Nothing new: two queries of one page each.
 	before := srv.Stats().Requests
 	now = now.Add(5 * time.Minute)
-	clock.set(now)
+	clock.Set(now)
 	st, err = tr.Refresh(ctx, c, now)
 	require.NoError(t, err)
 	assert.False(t, st.Full)
@@ -101,7 +91,7 @@ func TestTrackerFollowsEvaluate(t *testing.T) {
 		})
 	}
 	now = now.Add(5 * time.Minute)
-	clock.set(now)
+	clock.Set(now)
 	st, err = tr.Refresh(ctx, c, now)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, st.TaskSessions, 2)
@@ -113,7 +103,7 @@ func TestTrackerFollowsEvaluate(t *testing.T) {
 	// it and still judges as Evaluate does.
 	tasks, jobs := tr.Sessions()
 	now = now.Add(4 * 24 * time.Hour)
-	clock.set(now)
+	clock.Set(now)
 	_, err = tr.Refresh(ctx, c, now)
 	require.NoError(t, err)
 	tasks2, jobs2 := tr.Sessions()

@@ -111,7 +111,7 @@ func TestConcurrentUse(t *testing.T) {
 // goroutines while others query and the clock moves; run it with -race.
 // In the end every run has finished and every task is Finished.
 func TestConcurrentJobRuns(t *testing.T) {
-	clock := newFakeClock(testNow)
+	clock := vemtest.NewClock(testNow)
 	srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithDataset(60), vemtest.WithClock(clock.Now),
 		vemtest.WithIdleTimeout(0), vemtest.WithRunTime(10*time.Second), vemtest.WithCollectionLag(time.Minute))
 	jobs := xmlEntities(t, srv, logonToken(t, srv), "/api/jobs")

@@ -199,7 +199,7 @@ func childNames(n xnode) []string {
 }
 
 func TestEntityReferencesList(t *testing.T) {
-	clock := newFakeClock(time.Date(2025, 10, 25, 0, 0, 0, 0, time.UTC))
+	clock := vemtest.NewClock(time.Date(2025, 10, 25, 0, 0, 0, 0, time.UTC))
 	srv := newServer(t, vemtest.WithNow(clock.Now()), vemtest.WithClock(clock.Now), vemtest.WithDataset(12))
 	token, _ := logon(t, srv)
 

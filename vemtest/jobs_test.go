@@ -58,7 +58,7 @@ func parseTask(t testing.TB, r response) taskXML {
 // jobRig is a server with a settable clock and a logged-on session.
 type jobRig struct {
 	srv   *vemtest.Server
-	clock *fakeClock
+	clock *vemtest.Clock
 	token string
 }
 
@@ -66,7 +66,7 @@ const testRunTime = 40 * time.Second
 
 func newJobRig(t testing.TB, opts ...vemtest.Option) *jobRig {
 	t.Helper()
-	clock := newFakeClock(testNow)
+	clock := vemtest.NewClock(testNow)
 	opts = append([]vemtest.Option{vemtest.WithDataset(12), vemtest.WithNow(testNow), vemtest.WithClock(clock.Now),
 		vemtest.WithIdleTimeout(0), vemtest.WithRunTime(testRunTime)}, opts...)
 	srv := newServer(t, opts...)

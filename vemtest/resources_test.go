@@ -106,7 +106,7 @@ func TestEntityRoutes(t *testing.T) {
 	const ns = "{http://www.veeam.com/ent/v1.0}"
 	for _, a := range answerStyles {
 		t.Run(a.name, func(t *testing.T) {
-			clock := newFakeClock(testNow)
+			clock := vemtest.NewClock(testNow)
 			srv := newServer(t, vemtest.WithDataset(12), vemtest.WithNow(testNow), vemtest.WithClock(clock.Now), vemtest.WithJSONStyle(a.style))
 			token, _ := logon(t, srv)
 			call := func(path string) response {
@@ -237,7 +237,7 @@ func text(n xnode, name string) string {
 // TestQueryTypes runs filters, sorts and paging over job sessions, VM
 // restore points and jobs and compares with the lists the server serves.
 func TestQueryTypes(t *testing.T) {
-	srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithClock(newFakeClock(testNow).Now))
+	srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithClock(vemtest.NewClock(testNow).Now))
 	token, _ := logon(t, srv)
 	jobSessions := xmlEntities(t, srv, token, "/api/backupSessions")
 	points := xmlEntities(t, srv, token, "/api/vmRestorePoints")

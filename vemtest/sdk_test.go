@@ -30,7 +30,7 @@ func TestSDKReadsEveryType(t *testing.T) {
 	ctx := context.Background()
 	for _, f := range answerStyles {
 		t.Run(f.name, func(t *testing.T) {
-			srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithClock(newFakeClock(testNow).Now), vemtest.WithJSONStyle(f.style))
+			srv := newServer(t, vemtest.WithNow(testNow), vemtest.WithClock(vemtest.NewClock(testNow).Now), vemtest.WithJSONStyle(f.style))
 			c, err := srv.NewClient(vem.WithFormat(f.format))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = c.Close() })

@@ -179,7 +179,7 @@ func TestCookieWinsOverHeader(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	clock := newFakeClock(testNow)
+	clock := vemtest.NewClock(testNow)
 	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithClock(clock.Now), vemtest.WithIdleTimeout(time.Minute))
 	token, _ := logon(t, srv)
 	path := "/api/backupTaskSessions/" + vemtest.SeedBackupTaskSessionID
@@ -203,7 +203,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestIdleTimeoutSweptAtLogon(t *testing.T) {
-	clock := newFakeClock(testNow)
+	clock := vemtest.NewClock(testNow)
 	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithClock(clock.Now), vemtest.WithIdleTimeout(time.Minute))
 	old, _ := logon(t, srv)
 	clock.Add(2 * time.Minute)
@@ -214,7 +214,7 @@ func TestIdleTimeoutSweptAtLogon(t *testing.T) {
 }
 
 func TestDefaultIdleTimeoutIs15Minutes(t *testing.T) {
-	clock := newFakeClock(testNow)
+	clock := vemtest.NewClock(testNow)
 	srv := newServer(t, vemtest.WithDataset(0), vemtest.WithClock(clock.Now))
 	token, _ := logon(t, srv)
 	clock.Add(15*time.Minute - time.Second)

@@ -63,28 +63,15 @@ type (
 	versionJSON      = version.JSON
 	jobJSON          = job.JSON
 	emTaskJSON       = job.TaskJSON
-	usageError       = cmdutil.UsageError
 	interruptedError = cmdutil.InterruptedError
 	timeoutError     = cmdutil.TimeoutError
 	outputError      = iostreams.OutputError
 )
 
 var (
-	stateValues  = tasksession.StateValues
-	resultValues = tasksession.ResultValues
-	errorMessage = cmdutil.ErrorMessage
-	exitCode     = cmdutil.ExitCode
-	parseTimeArg = cmdutil.ParseTimeArg
-	sanitize     = func(s string, keepNewlines bool) string {
-		return map[bool]func(string) string{false: iostreams.Clean, true: iostreams.CleanLines}[keepNewlines](s)
-	}
-	tableDuration     = output.Duration
-	humanBytes        = output.Bytes
-	rootElement       = output.RootElement
-	newProgress       = iostreams.NewProgress
-	isTerminalFile    = iostreams.IsTerminalFile
-	newStdoutWriter   = iostreams.NewStdoutWriter
-	refuseSecretFlags = cmdutil.RefuseSecretFlags
-	parseQueryPageXML = output.ParseQueryPage
-	writeJSON         = output.WriteJSON
+	stateValues   = tasksession.StateValues
+	resultValues  = tasksession.ResultValues
+	errorMessage  = cmdutil.ErrorMessage
+	exitCode      = cmdutil.ExitCode
+	tableDuration = output.Duration
 )

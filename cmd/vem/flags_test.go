@@ -1,85 +1,12 @@
-//go:build seams
-
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/vemkit/vem"
 )
-
-// runSeamed runs vem in the test process with the seams set, on a fixed
-// clock and an empty environment plus env.
-func runSeamed(t *testing.T, s seams, env []string, args ...string) result {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	a := newApp(strings.NewReader(""), &stdout, &stderr, envFunc(env...))
-	a.now = func() time.Time { return time.Date(2025, 10, 12, 12, 0, 0, 0, time.UTC) }
-	a.seams = s
-	code := a.run(context.Background(), args)
-	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
-}
-
-// TestListOptions checks what "task-session list" parses its flags into,
-// through the list seam: nothing is sent, no server is needed.
-func TestListOptions(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		filter string
-		want   func(*testing.T, *listOptions)
-	}{
-		{"defaults", nil, "", func(t *testing.T, o *listOptions) {
-			assert.Equal(t, vem.Query{SortDesc: "CreationTime"}, o.Query)
-		}},
-		{"result list", []string{"--result", "failed,WARNING"}, "Result==Failed,Result==Warning", nil},
-		{"state repeated", []string{"--state", "inprogress", "--state", "Pending"}, "State==InProgress,State==Pending", nil},
-		{"since table format", []string{"--since", "2025-10-11 20:06:09"}, `CreationTime>="2025-10-11T20:06:09Z"`, nil},
-		{"since RFC 3339 without zone is UTC", []string{"--since", "2025-10-11T20:06:09.5"}, `CreationTime>="2025-10-11T20:06:09.5Z"`, nil},
-		{"since duration", []string{"--since", "1d"}, `CreationTime>="2025-10-11T12:00:00Z"`, nil},
-		{"since before until", []string{"--since", "2025-10-10", "--until", "2025-10-11"}, `CreationTime>="2025-10-10T00:00:00Z";CreationTime<"2025-10-11T00:00:00Z"`, nil},
-		{"limit", []string{"--limit", "5", "--sort", "endtime"}, "", func(t *testing.T, o *listOptions) {
-			assert.Equal(t, vem.Query{SortAsc: "EndTime", PageSize: 5, Concurrency: 1}, o.Query)
-			assert.Equal(t, 5, o.Limit)
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			var got *listOptions
-			s := seams{list: func(_ *cobra.Command, o *listOptions) error { got = o; return nil }}
-			r := runSeamed(t, s, nil, append([]string{"task-session", "list"}, tc.args...)...)
-			require.Equal(t, 0, r.code, r.String())
-			require.NotNil(t, got)
-			assert.Equal(t, tc.filter, got.Query.Filter.String())
-			if tc.want != nil {
-				tc.want(t, got)
-			}
-		})
-	}
-}
-
-// TestGetAndVersionOptions checks the get and version seams.
-func TestGetAndVersionOptions(t *testing.T) {
-	t.Parallel()
-	var got *getOptions
-	s := seams{get: func(_ *cobra.Command, o *getOptions) error { got = o; return nil }}
-	r := runSeamed(t, s, nil, "ts", "get", seedUID, "--follow")
-	require.Equal(t, 0, r.code, r.String())
-	assert.Equal(t, &getOptions{ID: seedID, Follow: true}, got)
-
-	var v *versionOptions
-	s = seams{version: func(_ *cobra.Command, o *versionOptions) error { v = o; return nil }}
-	require.Equal(t, 0, runSeamed(t, s, []string{"VEM_OUTPUT=JSON"}, "version").code)
-	assert.Equal(t, &versionOptions{Output: "json"}, v)
-}
 
 // TestEmptyFlagValues checks that an empty flag value is a usage error
 // (exit 2), never "no filter", and that nothing is sent.
@@ -134,7 +61,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--session-id", "abc", "version"}, "--session-id is not accepted"},
 		{[]string{"--password=abc", "version"}, "--password is not accepted"},
 	} {
-		r := runSeamed(t, seams{}, nil, tc.args...)
+		r := runVem(t, nil, "", tc.args...)
 		assert.Equal(t, exitUsage, r.code, "vem %q: %s", tc.args, r)
 		assert.Empty(t, r.stdout, "vem %q", tc.args)
 		assert.True(t, strings.HasPrefix(r.stderr, "vem: "), "vem %q: %s", tc.args, r.stderr)
@@ -143,7 +70,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	// What works still works.
 	for _, args := range [][]string{{"help"}, {"help", "task-session", "list"}, {"completion", "powershell"}, {"version", "-o", "table"}} {
-		r := runSeamed(t, seams{}, nil, args...)
+		r := runVem(t, nil, "", args...)
 		assert.Equal(t, 0, r.code, "vem %q: %s", args, r)
 		assert.NotEmpty(t, r.stdout, "vem %q", args)
 	}
@@ -167,7 +94,7 @@ func TestValueCompletion(t *testing.T) {
 		{[]string{"--sort=-end"}, []string{"-EndTime"}},
 		{[]string{"--sort", "vmdis"}, []string{"VmDisplayName"}},
 	} {
-		r := runSeamed(t, seams{}, nil, append([]string{"__complete", "task-session", "list"}, tc.args...)...)
+		r := runVem(t, nil, "", append([]string{"__complete", "task-session", "list"}, tc.args...)...)
 		require.Equal(t, 0, r.code, r.String())
 		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 		assert.Equal(t, tc.want, lines[:len(lines)-1], "completing %q", tc.args)

@@ -46,3 +46,26 @@ func TestNotEnterpriseManagerExitCode(t *testing.T) {
 		})
 	}
 }
+
+// TestDoctorHintsInEveryCommand: every command gives the hints vem doctor
+// gives: an https URL on a plain-HTTP port says so (exit 5), and an HTML
+// page answering 501 is not Enterprise Manager (exit 9).
+func TestDoctorHintsInEveryCommand(t *testing.T) {
+	t.Parallel()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(plain.Close)
+	r := runVem(t, []string{"VEM_URL=" + strings.Replace(plain.URL, "http://", "https://", 1), "VEM_USERNAME=u", "VEM_PASSWORD=p"}, "",
+		"task-session", "get", "88322206-a645-4aa3-9228-028ce51e7c0f")
+	assert.Equal(t, exitUnreachable, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "\nvem: hint: the server on that port speaks plain HTTP, not TLS: use the HTTPS port of EM (9398): https://EM-HOST:9398\n")
+
+	html501 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotImplemented)
+		_, _ = w.Write([]byte("<html><title>Not Implemented</title></html>"))
+	}))
+	t.Cleanup(html501.Close)
+	r = runVem(t, []string{"VEM_URL=" + html501.URL, "VEM_INSECURE=1", "VEM_USERNAME=u", "VEM_PASSWORD=p"}, "",
+		"task-session", "get", "88322206-a645-4aa3-9228-028ce51e7c0f")
+	assert.Equal(t, exitNotEM, r.code, "%s", r)
+}

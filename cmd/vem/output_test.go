@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/vemkit/vem/cmd/vem/internal/output"
 	"strings"
 	"sync"
 	"testing"
@@ -14,46 +13,6 @@ import (
 	"github.com/vemkit/vem"
 	"github.com/vemkit/vem/vemtest"
 )
-
-// TestJSONArrayWriter checks that the streamed array is byte for byte the
-// document writeJSON makes of the whole slice.
-func TestJSONArrayWriter(t *testing.T) {
-	t.Parallel()
-	items := []map[string]any{{"a": 1, "b": []int{1, 2}}, {"a": "x\u0085y"}, {"c": nil}}
-	for n := 0; n <= len(items); n++ {
-		var streamed, whole bytes.Buffer
-		w := &output.ArrayWriter[map[string]any]{W: &streamed, Conv: func(m map[string]any) any { return m }}
-		for _, it := range items[:n] {
-			require.NoError(t, w.Write(it))
-		}
-		require.NoError(t, w.Close())
-		require.NoError(t, writeJSON(&whole, items[:n]))
-		assert.Equal(t, whole.String(), streamed.String(), "%d items", n)
-	}
-}
-
-// TestTableWriter checks that columns are sized from the header and the
-// first batch, and that later rows are written at once with those widths.
-func TestTableWriter(t *testing.T) {
-	t.Parallel()
-	var b bytes.Buffer
-	w := output.NewTableWriter(&b, []string{"ID", "NAME", "X"}, func(r []string) []string { return r }, 2)
-	require.NoError(t, w.Write([]string{"1", "short", "a"}))
-	assert.Zero(t, b.Len(), "the first batch is held to size the columns")
-	require.NoError(t, w.Write([]string{"2", "longer name", "b"}))
-	want := "ID  NAME         X\n1   short        a\n2   longer name  b\n"
-	assert.Equal(t, want, b.String())
-	require.NoError(t, w.Write([]string{"3", "ä", "c"}))
-	assert.Equal(t, want+"3   ä            c\n", b.String(), "a later row is written at once, aligned in runes")
-	require.NoError(t, w.Write([]string{"4", "a name wider than the column", "d"}))
-	assert.True(t, strings.HasSuffix(b.String(), "4   a name wider than the column  d\n"))
-	require.NoError(t, w.Close())
-
-	b.Reset()
-	empty := output.NewTableWriter(&b, []string{"ID", "NAME"}, func(r []string) []string { return r }, 100)
-	require.NoError(t, empty.Close())
-	assert.Equal(t, "ID  NAME\n", b.String(), "an empty result still has its header")
-}
 
 // firstWrite records how many query pages the server had answered when the
 // first byte reached stdout.
@@ -132,22 +91,6 @@ func TestControlCharacters(t *testing.T) {
 	assert.Contains(t, msg, `boom\x1b[2J\x07`)
 }
 
-func TestSanitize(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"plain ä €":   "plain ä €",
-		"a\x1b[0mb":   `a\x1b[0mb`,
-		"a\nb\tc":     `a\x0ab\x09c`,
-		"a\u0085b":    `a\x85b`,
-		"a\u2066b":    `a\u2066b`,
-		"bad\xffutf8": `bad\xffutf8`,
-		"\uFFFD":      "\uFFFD",
-	} {
-		assert.Equal(t, want, sanitize(in, false), "sanitize(%q)", in)
-	}
-	assert.Equal(t, "a\nb\\x07", sanitize("a\nb\x07", true))
-}
-
 func TestTableDuration(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2025, 10, 11, 20, 6, 9, 627e6, time.UTC)
@@ -156,36 +99,4 @@ func TestTableDuration(t *testing.T) {
 	assert.Equal(t, "-", tableDuration(start, time.Time{}))
 	r := runVem(t, newFake(t).env, "", "task-session", "get", seedID, "-o", "table")
 	assert.Regexp(t, `(?m)^Duration\s+59\.72s$`, r.stdout)
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// TestStdoutWriterFlushesByItself checks that buffered output reaches
-// stdout without a further write or an explicit flush, so that a line is
-// not held back while vem waits for the server (vem doctor, slow pages).
-func TestStdoutWriterFlushesByItself(t *testing.T) {
-	t.Parallel()
-	var raw syncBuffer
-	w := newStdoutWriter(&raw)
-	_, err := w.Write([]byte("first line\n"))
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return raw.String() == "first line\n" }, 10*time.Second, 10*time.Millisecond)
-	require.NoError(t, w.Flush())
-	assert.Equal(t, "first line\n", raw.String())
 }

@@ -11,20 +11,6 @@ import (
 	"github.com/vemkit/vem/vemtest"
 )
 
-// TestProgressLine checks the wording: proper plurals, and the page count
-// when it is known.
-func TestProgressLine(t *testing.T) {
-	t.Parallel()
-	p := newProgress(nil, false, "task session", "task sessions")
-	p.Set(1)
-	assert.Equal(t, "1 task session received...", p.Line())
-	p.Set(0)
-	assert.Equal(t, "0 task sessions received...", p.Line())
-	p.Set(250)
-	p.SetPage(3, 12)
-	assert.Equal(t, "250 task sessions received (page 3 of 12)...", p.Line())
-}
-
 // TestProgressOnTerminal runs a list with stderr on a (pretend) terminal:
 // progress shows only when stdout is not that same terminal, and never
 // reaches stdout.

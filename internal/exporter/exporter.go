@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -47,7 +46,7 @@ const (
 
 // Config is what an Exporter reads and how.
 type Config struct {
-	Client  *vem.Client     // built with Counter.Handler in its logger, to count its requests
+	Client  *vem.Client     // built with vem.WithObserver(Counter.Observe), to count its requests
 	Tracker *health.Tracker // the health state between refreshes
 	Counter *Counter        // counts the client's requests and logons
 	Refresh time.Duration   // how often to read EM
@@ -201,9 +200,9 @@ func (e *Exporter) Handler(path string) (http.Handler, error) {
 	return mux, nil
 }
 
-// Counter counts EM requests by outcome and logons, from the SDK's debug
-// log records ("vem: request", "vem: request failed", "vem: logged on"):
-// every request the client sends, retries and renewals included.
+// Counter counts EM requests by outcome and logons, from the client's
+// request events (vem.WithObserver): every attempt the client sends,
+// retries, renewals, logouts and keep-alive reads included.
 type Counter struct {
 	requests *prometheus.CounterVec
 	logons   prometheus.Counter
@@ -227,65 +226,20 @@ func NewCounter() *Counter {
 
 func (c *Counter) total() int64 { return c.n.Load() }
 
-// observe counts one SDK log record.
-func (c *Counter) observe(r slog.Record) {
-	switch r.Message {
-	case "vem: request":
-		outcome := outcomeError
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key != "status" {
-				return true
-			}
-			code, _ := strconv.Atoi(a.Value.String())
-			switch {
-			case code >= 200 && code < 300:
-				outcome = outcomeSuccess
-			case code >= 400 && code < 500:
-				outcome = outcomeClientError
-			case code >= 500:
-				outcome = outcomeServerError
-			}
-			return false
-		})
-		c.requests.WithLabelValues(outcome).Inc()
-		c.n.Add(1)
-	case "vem: request failed":
-		c.requests.WithLabelValues(outcomeError).Inc()
-		c.n.Add(1)
-	case "vem: logged on":
+// Observe counts one request event; pass it to vem.WithObserver.
+func (c *Counter) Observe(ev vem.RequestEvent) {
+	outcome := outcomeError
+	switch {
+	case ev.Status >= 200 && ev.Status < 300:
+		outcome = outcomeSuccess
+	case ev.Status >= 400 && ev.Status < 500:
+		outcome = outcomeClientError
+	case ev.Status >= 500:
+		outcome = outcomeServerError
+	}
+	c.requests.WithLabelValues(outcome).Inc()
+	c.n.Add(1)
+	if ev.SessionOpened() {
 		c.logons.Inc()
 	}
-}
-
-// Handler returns a slog.Handler that counts records and passes on to next
-// those next wants.
-func (c *Counter) Handler(next slog.Handler) slog.Handler {
-	return &countingHandler{c: c, next: next}
-}
-
-type countingHandler struct {
-	c    *Counter
-	next slog.Handler
-}
-
-// Enabled is true: every record is counted, whatever next keeps.
-func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-// Handle counts the record and passes it on when next wants it.
-func (h *countingHandler) Handle(ctx context.Context, r slog.Record) error {
-	h.c.observe(r)
-	if h.next.Enabled(ctx, r.Level) {
-		return h.next.Handle(ctx, r)
-	}
-	return nil
-}
-
-// WithAttrs keeps counting.
-func (h *countingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &countingHandler{c: h.c, next: h.next.WithAttrs(attrs)}
-}
-
-// WithGroup keeps counting.
-func (h *countingHandler) WithGroup(name string) slog.Handler {
-	return &countingHandler{c: h.c, next: h.next.WithGroup(name)}
 }

@@ -39,7 +39,7 @@ func newExporterFixture(t testing.TB, vms int, opts health.Options) *exporterFix
 		vemtest.WithClock(clock.Now), vemtest.WithIdleTimeout(0))
 	t.Cleanup(srv.Close)
 	counter := NewCounter()
-	c, err := srv.NewClient(vem.WithLogger(slog.New(counter.Handler(slog.NewTextHandler(io.Discard, nil)))),
+	c, err := srv.NewClient(vem.WithObserver(counter.Observe),
 		vem.WithRetry(vem.RetryPolicy{MaxAttempts: 1}))
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })

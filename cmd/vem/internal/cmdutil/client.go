@@ -41,7 +41,7 @@ func (f *Factory) NewClient(cmd *cobra.Command, mode AuthMode, extra ...vem.Opti
 	}
 	log := f.Logger()
 	opts := []vem.Option{
-		vem.WithLogger(log),
+		vem.WithLogger(f.sdkLogger()),
 		vem.WithUserAgent("vem-cli/" + vem.Version + " " + vem.DefaultUserAgent),
 	}
 	format, _ := vem.ParseFormat(g.Format) // checked by Resolve
@@ -99,6 +99,9 @@ func (f *Factory) NewClient(cmd *cobra.Command, mode AuthMode, extra ...vem.Opti
 		if password != "" {
 			opts = append(opts, vem.WithCredentials(g.Username, password))
 		}
+	}
+	if obs := f.observer(); obs != nil {
+		opts = append(opts, vem.WithObserver(obs))
 	}
 	c, err := vem.New(g.URL, append(opts, extra...)...)
 	if err != nil {

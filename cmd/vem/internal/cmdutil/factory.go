@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,10 @@ type Factory struct {
 	envPassword string
 	// cmdCtx is the context of the running command, bounded by --timeout.
 	cmdCtx context.Context
+	// observers get the request events of the clients NewClient builds.
+	observers []func(vem.RequestEvent)
+	// errMu orders the lines written on stderr by the log and --verbose.
+	errMu *sync.Mutex
 	// errorHooks may settle the exit of a failed command (vem health -o
 	// nagios); see OnError.
 	errorHooks []ErrorHook
@@ -76,7 +81,7 @@ type GlobalOptions struct {
 // New returns the Factory of one invocation on the given streams and
 // environment.
 func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
-	return &Factory{IO: io, Getenv: getenv, Now: time.Now}
+	return &Factory{IO: io, Getenv: getenv, Now: time.Now, errMu: new(sync.Mutex)}
 }
 
 // AddGlobalFlags registers the persistent flags on the root command.

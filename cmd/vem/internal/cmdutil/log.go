@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"github.com/vemkit/vem"
 	"io"
 	"log/slog"
 	"strconv"
@@ -12,16 +13,79 @@ import (
 	"github.com/vemkit/vem/cmd/vem/internal/iostreams"
 )
 
-// Logger returns the logger for the library and the CLI: warnings always,
-// debug lines with --verbose; on stderr, never stdout, each line in vem's
-// one format ("vem: ...", "vem: warning: ..."). The library never logs
-// passwords or session tokens, and neither does the CLI.
+// Logger returns the CLI's logger: warnings always, the CLI's own debug
+// lines with --verbose; on stderr, never stdout, each line in vem's one
+// format ("vem: ...", "vem: warning: ..."). It never logs passwords or
+// session tokens.
 func (f *Factory) Logger() *slog.Logger {
 	level := slog.LevelWarn
 	if f.Global.Verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(&stderrHandler{w: f.IO.ErrOut, level: level, mu: new(sync.Mutex)})
+	return slog.New(&stderrHandler{w: f.IO.ErrOut, level: level, mu: f.errMu})
+}
+
+// sdkLogger is the logger handed to the SDK: its warnings (e.g. TLS
+// verification turned off) in vem's format. The SDK's debug records are not
+// read: --verbose prints the request events (vem.WithObserver).
+func (f *Factory) sdkLogger() *slog.Logger {
+	return slog.New(&stderrHandler{w: f.IO.ErrOut, level: slog.LevelWarn, mu: f.errMu})
+}
+
+// AddObserver makes the next client built by NewClient report its request
+// events to fn as well (vem exporter counts requests with it).
+func (f *Factory) AddObserver(fn func(vem.RequestEvent)) { f.observers = append(f.observers, fn) }
+
+// observer returns the one observer of the client: --verbose's lines and
+// the observers added; nil when there is none.
+func (f *Factory) observer() func(vem.RequestEvent) {
+	fns := append([]func(vem.RequestEvent){}, f.observers...)
+	if f.Global.Verbose {
+		fns = append(fns, f.verboseLine)
+	}
+	if len(fns) == 0 {
+		return nil
+	}
+	return func(ev vem.RequestEvent) {
+		for _, fn := range fns {
+			fn(ev)
+		}
+	}
+}
+
+// verboseLine prints one request event for --verbose: "vem: GET
+// /api/query?type=... status=200 duration=4ms", with the attempt, the kind
+// (logon, renewal, logout, keepalive), the outcome and the error when they
+// say something. It holds no header, body, password or token.
+func (f *Factory) verboseLine(ev vem.RequestEvent) {
+	var b strings.Builder
+	b.WriteString("vem: " + ev.Method + " " + ev.Path)
+	if ev.Query != "" {
+		b.WriteString("?" + ev.Query)
+	}
+	if ev.Status != 0 {
+		b.WriteString(" status=" + strconv.Itoa(ev.Status))
+	}
+	b.WriteString(" duration=" + ev.Duration.Round(time.Millisecond).String())
+	if ev.Kind != vem.RequestKindCall && ev.Kind != "" {
+		b.WriteString(" kind=" + string(ev.Kind))
+	}
+	if ev.Attempt > 1 {
+		b.WriteString(" attempt=" + strconv.Itoa(ev.Attempt))
+	}
+	if ev.Outcome != vem.RequestOutcomeOK {
+		b.WriteString(" outcome=" + string(ev.Outcome))
+	}
+	if ev.Err != nil && ev.Outcome != vem.RequestOutcomeHTTPError {
+		b.WriteString(" error=" + strconv.Quote(Text(ev.Err)))
+	}
+	if ev.Retry {
+		b.WriteString(" (retrying)")
+	}
+	line := iostreams.Clean(b.String()) + "\n"
+	f.errMu.Lock()
+	defer f.errMu.Unlock()
+	_, _ = io.WriteString(f.IO.ErrOut, line)
 }
 
 // stderrHandler writes log records as "vem: [warning: ]message key=value"
@@ -39,11 +103,6 @@ func (h *stderrHandler) Enabled(_ context.Context, l slog.Level) bool { return l
 func (h *stderrHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString("vem: ")
-	if r.Message == "vem: request" || r.Message == "vem: request failed" {
-		// The SDK's request line, as "METHOD /path?query status=... duration=...".
-		h.requestLine(&b, r)
-		return h.write(b.String())
-	}
 	switch {
 	case r.Level >= slog.LevelError:
 		b.WriteString("error: ")
@@ -57,37 +116,6 @@ func (h *stderrHandler) Handle(_ context.Context, r slog.Record) error {
 		return true
 	})
 	return h.write(b.String())
-}
-
-// requestLine writes the SDK's record of one request: the method and the
-// path with its query string, then the other attributes.
-func (h *stderrHandler) requestLine(b *strings.Builder, r slog.Record) {
-	var method, path, query string
-	var rest []slog.Attr
-	r.Attrs(func(attr slog.Attr) bool {
-		switch attr.Key {
-		case "method":
-			method = attr.Value.String()
-		case "path":
-			path = attr.Value.String()
-		case "query":
-			query = attr.Value.String()
-		case "bytes":
-		default:
-			rest = append(rest, attr)
-		}
-		return true
-	})
-	b.WriteString(method + " " + path)
-	if query != "" {
-		b.WriteString("?" + query)
-	}
-	for _, attr := range rest {
-		if attr.Key == "duration" {
-			attr.Value = slog.DurationValue(attr.Value.Duration().Round(time.Millisecond))
-		}
-		appendAttr(b, h.group, attr)
-	}
 }
 
 func (h *stderrHandler) write(line string) error {

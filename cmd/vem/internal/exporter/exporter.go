@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -109,8 +108,8 @@ func (o *Options) Run() error {
 	}
 	counter := exporter.NewCounter()
 	log := f.Logger()
-	c, err := f.NewClient(cmd, cmdutil.AuthAny, vem.WithKeepAlive(exporter.KeepAlive),
-		vem.WithLogger(slog.New(counter.Handler(log.Handler()))))
+	f.AddObserver(counter.Observe) // the request and logon counts
+	c, err := f.NewClient(cmd, cmdutil.AuthAny, vem.WithKeepAlive(exporter.KeepAlive))
 	if err != nil {
 		return err
 	}
